@@ -1,0 +1,5 @@
+"""Question answering over Circular 10/2025/TT-BKHCN with clause-level citations.
+
+Importing `rag` loads nothing heavy; models and the index load on first use.
+"""
+__version__ = "0.1.0"

@@ -1,0 +1,140 @@
+"""Command line: `python -m rag COMMAND` (also installed as `vnlaw-rag`).
+
+Thin by design: parse arguments, call one `rag` function, print. Domain errors become a
+one-line message and exit code 1 (2 for usage errors), never a traceback. JSONL modes write
+exactly one JSON line per input line to stdout and nothing else; logs go to stderr.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import sys
+from collections.abc import Callable, Iterable
+
+from .settings import ANSWER_MODES, get_settings
+
+log = logging.getLogger("rag")
+
+
+def _quiet_libraries() -> None:
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def _jsonl(lines: Iterable[str], handle: Callable[[dict], dict]) -> int:
+    """Apply `handle` to each JSON line; a bad line gets {"id", "error"} and the batch goes on."""
+    from .question import BadQuestion
+
+    out, count = sys.stdout, 0
+    for raw in lines:
+        if not raw.strip():
+            continue
+        record: dict = {"id": None}
+        try:
+            item = json.loads(raw)
+            if not isinstance(item, dict):
+                raise BadQuestion("Mỗi dòng phải là một đối tượng JSON có trường \"question\".")
+            record["id"] = item.get("id")
+            if "question" not in item:
+                raise BadQuestion("Thiếu trường \"question\".")
+            record.update(handle(item))
+        except json.JSONDecodeError as e:
+            record["error"] = f"Dòng không phải JSON hợp lệ: {e.msg}"
+        except BadQuestion as e:
+            record["error"] = str(e)
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        out.flush()
+        count += 1
+    return count
+
+
+def cmd_build(args: argparse.Namespace) -> int:
+    """Build or refresh the index from data/ (parse, embed, FAISS + BM25), with a progress bar.
+
+    Example: python -m rag build
+    """
+    from .index import build_index
+
+    path = build_index(get_settings(), progress=not args.quiet)
+    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    print(f"Đã xây dựng chỉ mục: {manifest['units']} đơn vị, {manifest['nodes']} nút, "
+          f"{manifest['build_seconds']} giây → {path}")
+    return 0
+
+
+def _retriever():
+    from .retrieve import Retriever
+
+    r = Retriever(get_settings())
+    r.warm_up()
+    return r
+
+
+def cmd_retrieve(args: argparse.Namespace) -> int:
+    """Show the units that best match a question, best first.
+
+    Example: python -m rag retrieve "Đơn vị nào phụ trách mã số mã vạch?" --top-k 5
+    Batch:   python -m rag retrieve --jsonl < questions.jsonl
+    """
+    from .question import clean_question
+    from .retrieve import unit_record
+
+    settings = get_settings()
+    if args.jsonl == (args.question is not None):
+        raise SystemExit("retrieve: give either a QUESTION or --jsonl (questions on stdin), not both")
+    retriever = _retriever()
+
+    def handle(item: dict) -> dict:
+        res = retriever.retrieve(clean_question(item["question"], settings.max_question_chars), args.top_k)
+        return {"retrieved": [unit_record(s) for s in res.units]}
+
+    if args.jsonl:
+        _jsonl(sys.stdin, handle)
+        return 0
+    res = retriever.retrieve(clean_question(args.question, settings.max_question_chars), args.top_k)
+    for i, s in enumerate(res.units, 1):
+        first = " ".join(s.unit.text.split())
+        print(f"{i:>2}. {s.unit.label}  [{s.score:.3f}]  ({s.unit.doc_id})")
+        print(f"    {first[:160]}{'…' if len(first) > 160 else ''}")
+    print(f"Độ tin cậy: {res.confidence:.2f}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m rag", description="Hỏi đáp Thông tư 10/2025/TT-BKHCN có trích dẫn điều khoản.")
+    p.add_argument("-v", "--verbose", action="store_true", help="log progress and decisions to stderr")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def add(name: str, func, help_text: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help_text, description=func.__doc__,
+                            formatter_class=argparse.RawDescriptionHelpFormatter)
+        sp.set_defaults(func=func)
+        return sp
+
+    b = add("build", cmd_build, "build or refresh the index")
+    b.add_argument("--quiet", action="store_true", help="no progress bar")
+    r = add("retrieve", cmd_retrieve, "rank the units that answer a question")
+    r.add_argument("question", nargs="?", help="the question (omit with --jsonl)")
+    r.add_argument("--top-k", type=int, default=None, help="how many units to return (default: settings.top_k = 10)")
+    r.add_argument("--jsonl", action="store_true", help='read {"id", "question"} lines on stdin, write one JSON line each')
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    _quiet_libraries()
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
+                        format="%(levelname)s %(name)s: %(message)s")
+    from .index import IndexStale
+    from .question import BadQuestion
+
+    try:
+        return args.func(args)
+    except (BadQuestion, IndexStale, FileNotFoundError, ValueError) as e:
+        print(f"Lỗi: {e}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,122 @@
+"""Abbreviations, defined short names and the bodies the circular assigns duties to.
+
+Why: users write "TĐC", "Sở KHCN", "CDS"; the circular writes "Trung tâm TĐC" once and the full
+phrase elsewhere. Expanding abbreviations identically on documents and queries lets lexical
+retrieval match both; knowing which articles belong to which body lets retrieval prefer the
+body the question names and lets the extractive answer say who does what.
+"""
+from __future__ import annotations
+
+import json
+import re
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+
+from .text import fold, has_diacritics, normalize
+
+
+@dataclass(frozen=True)
+class Body:
+    name: str
+    short: str
+    level: str
+    role: str
+    names: tuple[str, ...]
+    articles: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Glossary:
+    expansions: dict[str, str]  # abbreviation (as written) -> expansion
+    bodies: tuple[Body, ...]
+    aspects: dict[str, tuple[str, ...]]  # heading ("nhiệm vụ, quyền hạn") -> question phrases
+    foreign_bodies: tuple[str, ...]  # other departments: questions about them are out of scope
+    not_names: tuple[str, ...] = ()  # "sở hữu", "xã hội": not the bodies "Sở", "xã"
+    english: dict[str, str] = dataclasses.field(default_factory=dict)  # English phrase -> Vietnamese
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Glossary":
+        """Inverse of `dataclasses.asdict`, for the copy persisted with the index."""
+        bodies = tuple(Body(**{**b, "names": tuple(b["names"]), "articles": tuple(b["articles"])}) for b in d["bodies"])
+        aspects = {k: tuple(v) for k, v in d["aspects"].items()}
+        return cls(d["expansions"], bodies, aspects, tuple(d["foreign_bodies"]), tuple(d["not_names"]), d["english"])
+
+    def expand(self, text: str) -> str:
+        """Append the expansion of every abbreviation found (diacritics optional) to `text`."""
+        folded = fold(text)
+        extra = [exp for abbr, exp in self.expansions.items() if _find(fold(abbr), folded)]
+        extra += [vi for en, vi in self.english.items() if _find(en, text.lower())]
+        return text if not extra else f"{text} ({'; '.join(dict.fromkeys(extra))})"
+
+    def _haystack(self, question: str) -> tuple[str, bool]:
+        """Text to match names in: lower-cased with diacritics when typed so, else folded."""
+        accented = has_diacritics(question)
+        return f" {normalize(question).lower() if accented else fold(question)} ", accented
+
+    def _matches(self, phrase: str, text: str, accented: bool) -> tuple[int, int] | None:
+        if len(phrase.split()) == 1:
+            if not accented and has_diacritics(phrase):
+                return None  # "so" may be "số", "xa" may be "xa": one-syllable names need their accents
+            for other in self.not_names:  # "sở hữu" does not name the Sở
+                key = _key(other, accented)
+                text = text.replace(key, " " * len(key))
+        return _find(_key(phrase, accented), text)
+
+    def bodies_in(self, question: str) -> list[Body]:
+        """Bodies a question names, longest mention first, each span of text used once."""
+        text, accented = self._haystack(question)
+        found: list[Body] = []
+        for body, name in sorted(((b, n) for b in self.bodies for n in b.names), key=lambda t: -len(t[1])):
+            pos = self._matches(name, text, accented)
+            if pos and body not in found:
+                found.append(body)
+                text = text[: pos[0]] + " " * (pos[1] - pos[0]) + text[pos[1]:]
+        return found
+
+    def aspects_in(self, question: str) -> list[str]:
+        """Headings ("nhiệm vụ, quyền hạn", "cơ cấu tổ chức") that a question asks about."""
+        text, accented = self._haystack(question)
+        return [h for h, phrases in self.aspects.items() if any(self._matches(p, text, accented) for p in phrases)]
+
+    def residual(self, question: str) -> str:
+        """The question with body names and aspect phrases blanked: what is left is its topic."""
+        text, accented = self._haystack(question)
+        phrases = [n for b in self.bodies for n in b.names] + [p for ps in self.aspects.values() for p in ps]
+        for phrase in sorted(phrases, key=len, reverse=True):
+            while pos := self._matches(phrase, text, accented):
+                text = text[: pos[0]] + " " + text[pos[1]:]
+        return text.strip()
+
+    def foreign_body_in(self, question: str) -> str | None:
+        """A department the documents do not cover (Sở Y tế, Phòng Tài chính - Kế hoạch…), if named."""
+        text, accented = self._haystack(question)
+        return next((b for b in self.foreign_bodies if self._matches(b, text, accented)), None)
+
+    def body_of_article(self, article: int | None) -> Body | None:
+        return next((b for b in self.bodies if article in b.articles), None)
+
+
+def _key(phrase: str, accented: bool) -> str:
+    return normalize(phrase).lower() if accented else fold(phrase)
+
+
+def _find(needle: str, haystack: str) -> tuple[int, int] | None:
+    m = re.search(rf"(?<![\w&]){re.escape(needle)}(?![\w&])", haystack)
+    return (m.start(), m.end()) if m else None
+
+
+def load_glossary(data_dir: Path, defined: dict[str, tuple[str, str]] | None = None) -> Glossary:
+    """Read `data/glossary.json` and merge short names the corpus defines (see `parse.defined_aliases`)."""
+    raw = json.loads((data_dir / "glossary.json").read_text(encoding="utf-8"))
+    expansions = {normalize(k): normalize(v) for k, v in raw["expansions"].items()}
+    for alias, (full, _uid) in (defined or {}).items():
+        if full and alias not in expansions and " " in alias:
+            expansions[normalize(alias)] = normalize(full)
+    bodies = tuple(
+        Body(b["name"], b["short"], b["level"], b["role"], tuple(normalize(n) for n in b["names"]), tuple(b["articles"]))
+        for b in raw["bodies"]
+    )
+    aspects = {normalize(h): tuple(normalize(p) for p in ps) for h, ps in raw.get("aspects", {}).items()}
+    return Glossary(expansions, bodies, aspects, tuple(normalize(b) for b in raw.get("foreign_bodies", [])),
+                    tuple(normalize(n) for n in raw.get("not_names", [])), raw.get("english", {}))

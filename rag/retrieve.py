@@ -1,0 +1,242 @@
+"""Hybrid retrieval over units: dense e5 + BM25 on words + BM25 on diacritic-free text, fused.
+
+Pipeline for one question (each step a small function below):
+1. normalise (NFC, tone marks) and expand abbreviations and English domain terms (glossary);
+2. resolve explicit references ("điểm k khoản 11 Điều 2", "khoản 2 Điều 10") straight to units;
+3. score every node with the three retrievers, min-max normalise each, take a weighted sum
+   (queries typed without diacritics lean on the folded BM25; body names are left to step 4
+   so that lexical matching looks at the topic), keep each unit's best node;
+4. structural priors: units of the body the question names, the clause that answers a generic
+   "có nhiệm vụ gì" about that body, and the circular over news unless the question names
+   something only the news mention (a province, a person);
+5. confidence in [0, 1] from how much of the question's topic the top units cover and the dense
+   similarity; zero when the question is about a department these documents do not cover.
+
+Example:
+    >>> r = Retriever(get_settings()); r.warm_up()
+    >>> [s.unit.label for s in r.retrieve("Đơn vị nào phụ trách mã số mã vạch?").units[:1]]
+    ['Điều 7, khoản 1']
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from .embed import Embedder
+from .index import LoadedIndex, load_index
+from .nodes import index_text
+from .parse import POINT_LETTERS, Unit
+from .settings import Settings
+from .text import fold, folded_terms, has_diacritics, normalize, words
+
+# Fusion weights and priors, tuned on eval/golden.jsonl (see eval/README.md).
+WEIGHTS_ACCENTED = {"dense": 0.45, "words": 0.30, "folded": 0.25}
+WEIGHTS_UNACCENTED = {"dense": 0.45, "words": 0.0, "folded": 0.55}
+WEIGHTS_ENGLISH = {"dense": 0.5, "words": 0.25, "folded": 0.25}  # after the glossary adds Vietnamese terms
+BODY_BONUS = 0.3  # the question names the body whose article this is
+ASPECT_BONUS = 0.25  # "Trung tâm TĐC có nhiệm vụ gì?": the body's "Nhiệm vụ, quyền hạn" clause
+NEWS_PENALTY = 0.05  # most questions are about the circular; news wins on its own facts
+_ENGLISH = set("the of what which who whom when where does do is are under in for to and how handles take effect "
+               "duties body centre center".split())
+_STOP = set(fold(
+    "nào gì ai đâu sao bao nhiêu không có là của và thì được cho về với những các này đó ở tại trong theo "
+    "hay hoặc tôi muốn cần phải làm như thế nào ạ vậy ơi nhỉ đơn vị cơ quan bộ phận phụ trách chịu trách nhiệm "
+    "nhiệm vụ quyền hạn việc liên hệ hỏi xin cho biết ra sao khi nếu mình em anh chị bên thuộc quy định "
+    "còn thì nói gì nội dung"
+).split())
+_REF = {
+    "article": re.compile(r"\bdieu\s+(\d{1,2})\b"),
+    "clause": re.compile(r"\bkhoan\s+(\d{1,2})\b"),
+    "point": re.compile(rf"\bdiem\s+({'|'.join(fold(p) for p in POINT_LETTERS)})\b(?!\w)"),
+}
+
+
+@dataclass(frozen=True)
+class ScoredUnit:
+    unit: Unit
+    score: float
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    question: str
+    query: str  # normalised and expanded
+    units: list[ScoredUnit]
+    confidence: float
+    referenced: bool  # the question named a unit explicitly and it exists
+    out_of_scope: str | None = None  # the uncovered department the question names, if any
+
+
+def _minmax(x: np.ndarray) -> np.ndarray:
+    span = float(x.max() - x.min())
+    return (x - x.min()) / span if span > 0 else np.zeros_like(x)
+
+
+def _bm25_scores(bm, tokens: list[str], n: int) -> np.ndarray:
+    vocab = bm.vocab_dict
+    known = [t for t in tokens if t in vocab]
+    return np.asarray(bm.get_scores(known), dtype=np.float32) if known else np.zeros(n, np.float32)
+
+
+def is_english(question: str) -> bool:
+    tokens = re.findall(r"[a-z]+", question.lower())
+    return not has_diacritics(question) and sum(t in _ENGLISH for t in tokens) >= 2
+
+
+def _weights(question: str) -> dict[str, float]:
+    if is_english(question):
+        return WEIGHTS_ENGLISH
+    return WEIGHTS_ACCENTED if has_diacritics(question) else WEIGHTS_UNACCENTED
+
+
+def content_words(text: str) -> list[str]:
+    """Folded syllables of `text` that carry its topic (question words and fillers dropped)."""
+    return [t for t in re.findall(r"\w+", fold(text)) if t.isalpha() and t not in _STOP]
+
+
+def parse_references(question: str) -> dict[str, int | str]:
+    """Explicit legal address in a question, e.g. {"article": 2, "clause": 11, "point": "k"}."""
+    folded = fold(question)
+    ref: dict[str, int | str] = {}
+    for key, rx in _REF.items():
+        m = rx.search(folded)
+        if m:
+            ref[key] = int(m.group(1)) if key != "point" else m.group(1)
+    if "point" in ref:  # folding turns "đ" into "d": take the letter as typed when it was typed
+        typed = re.search(rf"(?i)điểm\s+({'|'.join(POINT_LETTERS)})(?!\w)", normalize(question))
+        ref["point"] = typed.group(1).lower() if typed else ref["point"]
+    return ref
+
+
+class Retriever:
+    def __init__(self, settings: Settings, index: LoadedIndex | None = None, embedder: Embedder | None = None):
+        self.settings = settings
+        self._index = index
+        self.embedder = embedder or Embedder(settings.embed_model, settings.model_dir)
+        self._vocab: dict[str, set[str]] = {}
+        self._news_only: set[str] = set()
+
+    def warm_up(self) -> None:
+        """Load the index (building it when missing or stale) and the embedding model."""
+        if self._index is None:
+            self._index = load_index(self.settings, rebuild=True)
+        self.embedder.warm_up()
+        self._unit_terms()
+
+    @property
+    def index(self) -> LoadedIndex:
+        if self._index is None:
+            raise RuntimeError("Retriever not loaded: call warm_up() first")
+        return self._index
+
+    def _unit_terms(self) -> dict[str, set[str]]:
+        """Folded syllables and syllable bigrams of each unit's indexed text; plus corpus-wide sets."""
+        if not self._vocab:
+            ix = self.index
+            for uid, u in ix.units.items():
+                syl = re.findall(r"\w+", fold(index_text(u, ix.glossary) + " " + u.text))
+                self._vocab[uid] = set(syl) | {f"{a} {b}" for a, b in zip(syl, syl[1:])}
+            regulation = set().union(*(v for k, v in self._vocab.items() if ix.units[k].kind != "paragraph"))
+            news = set().union(*(v for k, v in self._vocab.items() if ix.units[k].kind == "paragraph"))
+            self._news_only = news - regulation
+        return self._vocab
+
+    def _topic_terms(self, question: str) -> list[str]:
+        """Content words of the question's topic: body names removed, abbreviations expanded then dropped."""
+        g = self.index.glossary
+        abbreviations = {t for a in g.expansions for t in re.findall(r"\w+", fold(a))}
+        text = g.expand(g.residual(question)) if not is_english(question) else g.expand(question)[len(question):]
+        return [t for t in content_words(text) if t not in abbreviations]
+
+    def _node_scores(self, query: str, lexical_query: str) -> dict[str, np.ndarray]:
+        ix, n = self.index, len(self.index.node_uids)
+        qv = self.embedder.queries([query])
+        dense_scores, dense_ids = ix.dense.search(qv, n)
+        dense = np.zeros(n, np.float32)
+        dense[dense_ids[0]] = dense_scores[0]
+        return {"dense": dense, "words": _bm25_scores(ix.bm_words, words(lexical_query), n),
+                "folded": _bm25_scores(ix.bm_folded, folded_terms(lexical_query), n)}
+
+    def _priors(self, question: str) -> dict[str, float]:
+        """Structural bonuses: the body a question names, the aspect it asks about, news vs circular."""
+        ix, g = self.index, self.index.glossary
+        self._unit_terms()
+        about_news = bool(set(self._topic_terms(question)) & self._news_only)
+        bodies = [] if about_news else g.bodies_in(question)
+        articles = {a for b in bodies for a in b.articles}
+        headings = g.aspects_in(question) if bodies and not content_words(g.residual(question)) else []
+        prior: dict[str, float] = {}
+        for uid, u in ix.units.items():
+            bonus = -NEWS_PENALTY if u.kind == "paragraph" and not about_news else 0.0
+            if u.article in articles and u.kind != "preamble":
+                bonus += BODY_BONUS
+                if headings and self._under_heading(u, headings):
+                    bonus += ASPECT_BONUS
+            prior[uid] = bonus
+        return prior
+
+    def _under_heading(self, unit: Unit, headings: list[str]) -> bool:
+        """True when the unit or one of its ancestors is headed by one of `headings`."""
+        u: Unit | None = unit
+        while u is not None:
+            first_line = fold(u.own_text.split("\n", 1)[0])
+            if any(fold(h) in first_line for h in headings):
+                return True
+            u = self.index.units.get(u.parent) if u.parent else None
+        return False
+
+    def _referenced_units(self, question: str) -> list[Unit]:
+        ref = parse_references(question)
+        if "article" not in ref:
+            return []
+        want = (ref.get("article"), ref.get("clause"), ref.get("point"))
+        return [u for u in self.index.units.values()
+                if u.kind in ("article", "clause", "point") and (u.article, u.clause, u.point) == want]
+
+    def _confidence(self, question: str, top: list[Unit], dense_top: float) -> float:
+        """How well the top units cover the question's topic (syllables and bigrams), and dense similarity."""
+        syl = self._topic_terms(question) or content_words(question)
+        if not syl:
+            return 0.0
+        bigrams = [f"{a} {b}" for a, b in zip(syl, syl[1:])]
+        seen = set().union(*(self._unit_terms()[u.uid] for u in top))
+        cov1 = sum(t in seen for t in syl) / len(syl)
+        cov2 = sum(t in seen for t in bigrams) / len(bigrams) if bigrams else cov1
+        dense_part = float(np.clip((dense_top - 0.78) / 0.1, 0.0, 1.0))
+        return round(0.3 * cov1 + 0.45 * cov2 + 0.25 * dense_part, 4)
+
+    def retrieve(self, question: str, top_k: int | None = None) -> Retrieval:
+        """Ranked units for `question`, best first, with a confidence signal for abstention."""
+        top_k = top_k or self.settings.top_k
+        ix, g = self.index, self.index.glossary
+        query = g.expand(normalize(question))
+        topic = g.residual(question)  # body names are handled by the priors, not matched as words
+        lexical = g.expand(topic) if g.bodies_in(question) and content_words(topic) else query
+        raw = self._node_scores(query, lexical)
+        fused = sum(w * _minmax(raw[name]) for name, w in _weights(question).items() if w)
+        by_unit: dict[str, float] = {}
+        for uid, s in zip(ix.node_uids, fused.tolist()):
+            by_unit[uid] = max(by_unit.get(uid, 0.0), s)
+        prior = self._priors(question)
+        ranked = sorted(((uid, s + prior[uid]) for uid, s in by_unit.items()), key=lambda kv: -kv[1])
+        referenced = self._referenced_units(question)
+        head = [ScoredUnit(u, round(ranked[0][1] + 1.0, 4)) for u in referenced]
+        seen = {u.uid for u in referenced}
+        units = (head + [ScoredUnit(ix.units[uid], round(s, 4)) for uid, s in ranked if uid not in seen])[:top_k]
+        foreign = g.foreign_body_in(question)
+        if foreign:
+            confidence = 0.0
+        elif referenced:
+            confidence = 1.0
+        else:
+            confidence = self._confidence(question, [s.unit for s in units[:3]], float(raw["dense"].max()))
+        return Retrieval(question, query, units, confidence, bool(referenced), foreign)
+
+
+def unit_record(scored: ScoredUnit) -> dict:
+    """The JSON shape of a retrieved unit in `retrieve --jsonl` and `ask --jsonl` output."""
+    u = scored.unit
+    return {"doc_id": u.doc_id, "article": u.article, "clause": u.clause, "point": u.point,
+            "label": u.label, "score": float(scored.score), "text": u.text}

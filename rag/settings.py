@@ -1,0 +1,102 @@
+"""One home for configuration: defaults, overridden by an optional TOML file, overridden by env vars.
+
+Every setting has a default that works on a fresh machine, so `python -m rag serve` needs no
+configuration. The file is `rag.toml` in the working directory, or the path in `RAG_CONFIG`.
+Environment variables are the field names upper-cased with a `RAG_` prefix
+(`RAG_TOP_K=5`, `RAG_LLM_BASE_URL=http://127.0.0.1:8080/v1`).
+
+Example:
+    >>> from rag.settings import get_settings
+    >>> get_settings().embed_model
+    'intfloat/multilingual-e5-small'
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import os
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+ANSWER_MODES = ("auto", "extractive", "llm")
+
+
+def _cache_home() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "vn-legal-rag"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path = ROOT / "data"
+    index_dir: Path = ROOT / "index"
+    prompts_dir: Path = ROOT / "prompts"
+    cache_dir: Path = field(default_factory=_cache_home)
+    embed_model: str = "intfloat/multilingual-e5-small"
+    top_k: int = 10
+    max_question_chars: int = 2000
+    chunk_tokens: int = 400
+    answer_mode: str = "auto"
+    abstain_threshold: float = 0.35
+    llm_model_path: str = ""
+    llm_base_url: str = ""
+    llm_model: str = ""
+    llm_api_key: str = ""
+    llm_max_tokens: int = 256
+    llm_context_tokens: int = 900
+    llm_threads: int = 2
+    feedback_db: Path = field(default_factory=lambda: _cache_home() / "feedback.sqlite3")
+    log_file: Path = field(default_factory=lambda: _cache_home() / "requests.log")
+
+    def __post_init__(self) -> None:
+        if self.answer_mode not in ANSWER_MODES:
+            raise ValueError(
+                f"answer_mode={self.answer_mode!r} is not valid. Valid modes are: {', '.join(ANSWER_MODES)}"
+            )
+        if self.top_k < 1:
+            raise ValueError("top_k must be at least 1")
+
+    @property
+    def model_dir(self) -> Path:
+        """Where provisioned models live: outside the repo, shared between clones."""
+        return self.cache_dir / "models"
+
+
+def _coerce(value: object, like: object) -> object:
+    if isinstance(like, Path):
+        return Path(str(value)).expanduser()
+    if isinstance(like, bool):
+        return str(value).lower() in ("1", "true", "yes", "on")
+    if isinstance(like, int):
+        return int(value)
+    if isinstance(like, float):
+        return float(value)
+    return str(value)
+
+
+def load_settings(env: dict[str, str] | None = None, config_file: Path | None = None) -> Settings:
+    """Build settings from defaults, then the TOML file, then `RAG_*` environment variables."""
+    env = dict(os.environ) if env is None else env
+    defaults = Settings()
+    path = config_file or Path(env.get("RAG_CONFIG", "rag.toml"))
+    values: dict[str, object] = {}
+    if path.is_file():
+        with path.open("rb") as fh:
+            values.update(tomllib.load(fh))
+    for f in fields(Settings):
+        key = "RAG_" + f.name.upper()
+        if key in env:
+            values[f.name] = env[key]
+    unknown = set(values) - {f.name for f in fields(Settings)}
+    if unknown:
+        raise ValueError(f"Unknown settings in {path}: {', '.join(sorted(unknown))}")
+    coerced = {k: _coerce(v, getattr(defaults, k)) for k, v in values.items()}
+    return dataclasses.replace(defaults, **coerced)
+
+
+@functools.lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Process-wide settings, read once."""
+    return load_settings()

@@ -1,0 +1,85 @@
+"""Vietnamese text normalisation and tokenisation, applied identically to documents and queries.
+
+Why: the same word arrives as NFD or NFC, with the tone mark on either vowel ("hoà"/"hòa",
+"thuỷ"/"thủy"), or with no diacritics at all ("ma so ma vach"). Everything that is matched
+goes through `normalize` first; quoted text never does (the corpus text is kept verbatim).
+
+Example:
+    >>> normalize("Văn hoá - Xã hội, thuỷ sản")
+    'Văn hóa - Xã hội, thủy sản'
+    >>> fold("Đơn vị nào phụ trách mã số mã vạch?")
+    'don vi nao phu trach ma so ma vach?'
+"""
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+
+# Old-style tone placement on the last vowel of "oa", "oe", "uy" moves to the first vowel,
+# matching the corpus ("hóa", "thủy"). "qu" + "ý" is left alone: there "u" belongs to "qu".
+_TONE_MOVES = {
+    "o": {"à": "òa", "á": "óa", "ả": "ỏa", "ã": "õa", "ạ": "ọa",
+          "è": "òe", "é": "óe", "ẻ": "ỏe", "ẽ": "õe", "ẹ": "ọe"},
+    "u": {"ỳ": "ùy", "ý": "úy", "ỷ": "ủy", "ỹ": "ũy", "ỵ": "ụy"},
+}
+_TONE_RE = re.compile(r"(?<![qQ])([oOuU])([àáảãạèéẻẽẹỳýỷỹỵÀÁẢÃẠÈÉẺẼẸỲÝỶỸỴ])(?![^\W\d_])")
+_WORD_RE = re.compile(r"[^\W_]+(?:[&/][^\W_]+)*", re.UNICODE)
+
+
+def _move_tone(m: re.Match[str]) -> str:
+    first, marked = m.group(1), m.group(2)
+    moved = _TONE_MOVES[first.lower()].get(marked.lower())
+    if moved is None:
+        return m.group(0)
+    out = moved if first.islower() else moved[0].upper() + moved[1]
+    if marked.isupper():
+        out = out[0] + out[1].upper()
+    return out
+
+
+def normalize(text: str) -> str:
+    """NFC, one tone-mark placement, collapsed whitespace. Case and punctuation are kept."""
+    text = unicodedata.normalize("NFC", text)
+    text = _TONE_RE.sub(_move_tone, text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def strip_diacritics(text: str) -> str:
+    """Remove every Vietnamese diacritic, mapping đ/Đ to d/D."""
+    text = text.replace("đ", "d").replace("Đ", "D")
+    decomposed = unicodedata.normalize("NFD", text)
+    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+
+
+def fold(text: str) -> str:
+    """Lower-cased, diacritic-free form, for matching queries typed without accents."""
+    return strip_diacritics(normalize(text)).lower()
+
+
+def has_diacritics(text: str) -> bool:
+    return strip_diacritics(text) != text
+
+
+def syllables(text: str) -> list[str]:
+    """Lower-cased syllables (words between spaces/punctuation); one-letter tokens kept."""
+    return [w.lower() for w in _WORD_RE.findall(normalize(text))]
+
+
+@functools.lru_cache(maxsize=1)
+def _pyvi():
+    from pyvi import ViTokenizer  # heavy-ish import (CRF model); only when tokenising
+
+    return ViTokenizer
+
+
+def words(text: str) -> list[str]:
+    """Vietnamese words from pyvi ("mã_số"), lower-cased; single syllables kept, punctuation dropped."""
+    segmented = _pyvi().tokenize(normalize(text))
+    return [t.lower() for t in segmented.split() if _WORD_RE.fullmatch(t.replace("_", "x"))]
+
+
+def folded_terms(text: str) -> list[str]:
+    """Diacritic-free syllables plus adjacent-syllable bigrams (bigrams stand in for compounds)."""
+    syl = [strip_diacritics(s) for s in syllables(text)]
+    return syl + [f"{a}_{b}" for a, b in zip(syl, syl[1:])]

@@ -1,0 +1,64 @@
+"""Shared fixtures: every data path goes to a temporary folder; the real model is shared.
+
+The embedding model is provisioned once into the user cache (as the product does); the index
+is built once per test session into a temporary folder, so tests never touch `index/`.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+from pathlib import Path
+
+import pytest
+
+from rag.settings import ROOT, Settings, get_settings, load_settings
+
+os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+SHARED_CACHE = Path(os.environ.get("RAG_CACHE_DIR", Settings().cache_dir))
+
+
+@pytest.fixture(scope="session")
+def session_settings(tmp_path_factory) -> Settings:
+    tmp = tmp_path_factory.mktemp("rag")
+    return dataclasses.replace(load_settings(env={}), index_dir=tmp / "index", cache_dir=SHARED_CACHE,
+                               feedback_db=tmp / "feedback.sqlite3", log_file=tmp / "requests.log")
+
+
+@pytest.fixture(autouse=True)
+def isolated_env(monkeypatch, tmp_path, session_settings):
+    """CLI and app code read settings from the environment: point them at the session's paths."""
+    monkeypatch.setenv("RAG_INDEX_DIR", str(session_settings.index_dir))
+    monkeypatch.setenv("RAG_CACHE_DIR", str(SHARED_CACHE))
+    monkeypatch.setenv("RAG_FEEDBACK_DB", str(tmp_path / "feedback.sqlite3"))
+    monkeypatch.setenv("RAG_LOG_FILE", str(tmp_path / "requests.log"))
+    monkeypatch.setenv("RAG_CONFIG", str(tmp_path / "absent.toml"))
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture(scope="session")
+def built_index(session_settings):
+    from rag.index import build_index
+
+    build_index(session_settings, progress=False)
+    return session_settings
+
+
+@pytest.fixture(scope="session")
+def retriever(built_index):
+    from rag.retrieve import Retriever
+
+    r = Retriever(built_index)
+    r.warm_up()
+    return r
+
+
+@pytest.fixture(scope="session")
+def corpus():
+    from rag.load import load_documents
+    from rag.parse import parse_document
+
+    docs = {d.doc_id: d for d in load_documents(ROOT / "data")}
+    return docs, {d: parse_document(doc) for d, doc in docs.items()}

@@ -1,0 +1,60 @@
+import dataclasses
+import json
+
+import pytest
+
+from rag.index import IndexStale, build_index, check_index, load_index
+
+pytestmark = pytest.mark.model
+
+
+def test_manifest_records_what_the_index_was_built_from(built_index):
+    m = check_index(built_index)
+    assert m["model"] == "intfloat/multilingual-e5-small" and m["dim"] == 384
+    assert m["units"] > 300 and m["nodes"] >= m["units"] - 20 and len(m["corpus_hash"]) == 64
+    assert {"faiss-cpu", "bm25s", "sentence-transformers", "llama-index-core"} <= set(m["libraries"])
+
+
+def test_a_missing_index_tells_the_user_what_to_run(tmp_path, built_index):
+    s = dataclasses.replace(built_index, index_dir=tmp_path / "nothing")
+    with pytest.raises(IndexStale, match="run `python -m rag build`"):
+        load_index(s)
+
+
+def test_a_changed_corpus_makes_the_index_stale(tmp_path, built_index):
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(built_index.data_dir, data)
+    s = dataclasses.replace(built_index, data_dir=data)
+    with (data / "glossary.json").open("a", encoding="utf-8") as fh:
+        fh.write("\n")
+    with pytest.raises(IndexStale, match="corpus_hash changed"):
+        check_index(s)
+
+
+def test_a_crash_during_build_leaves_the_previous_index_intact(built_index, monkeypatch):
+    import rag.index as index_module
+
+    before = (built_index.index_dir / "current" / "manifest.json").read_text(encoding="utf-8")
+
+    def boom(*a, **k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(index_module, "_write_json", boom)
+    with pytest.raises(RuntimeError, match="disk full"):
+        build_index(built_index, progress=False)
+    assert (built_index.index_dir / "current" / "manifest.json").read_text(encoding="utf-8") == before
+    assert not list(built_index.index_dir.glob(".build-*"))
+    json.loads(before)
+
+
+def test_nodes_carry_the_label_and_parent_child_links(built_index):
+    from llama_index.core.schema import NodeRelationship
+    from llama_index.core.storage.docstore import SimpleDocumentStore
+
+    store = SimpleDocumentStore.from_persist_path(str(built_index.index_dir / "current" / "docstore.json"))
+    node = store.get_node("10/2025/TT-BKHCN#Điều 7, khoản 2, điểm k")
+    assert node.metadata["label"] == "Điều 7, khoản 2, điểm k"
+    assert node.relationships[NodeRelationship.PARENT].node_id == "10/2025/TT-BKHCN#Điều 7, khoản 2"
+    assert "Trung tâm TĐC" in node.text and "mã số, mã vạch" in node.text

@@ -1,0 +1,22 @@
+import pytest
+
+from rag.question import BadQuestion, clean_question
+
+
+@pytest.mark.parametrize("raw, error", [
+    ("", "trống"),
+    ("   \n\t ", "trống"),
+    ("a" * 2001, "quá dài"),
+    ("\x00\x01\x02\x03\x04\x05\x06 ab", "ký tự lạ"),
+    ("\ufffd\ufffd\ufffd\ufffd", "trống"),
+    ("!!!! ???? 1234 ....", "ký tự lạ"),
+    (None, "văn bản"),
+    (42, "văn bản"),
+])
+def test_bad_questions_get_a_vietnamese_message(raw, error):
+    with pytest.raises(BadQuestion, match=error):
+        clean_question(raw)
+
+
+def test_control_characters_are_removed_and_text_kept():
+    assert clean_question(" Mã\x00 số\u200b mã vạch? ") == "Mã số mã vạch?"

@@ -1,0 +1,78 @@
+"""Retrieval with the real model and index."""
+import pytest
+
+from rag.retrieve import parse_references
+
+pytestmark = pytest.mark.model
+
+
+def labels(res, n):
+    return [s.unit.label for s in res.units[:n]]
+
+
+@pytest.mark.parametrize("question, expected", [
+    ("Điều 4 khoản 13", {"article": 4, "clause": 13}),
+    ("điểm k khoản 11 Điều 2 nói gì?", {"article": 2, "clause": 11, "point": "k"}),
+    ("khoản 2 Điều 10", {"article": 10, "clause": 2}),
+    ("Điểm đ khoản 12 Điều 2", {"article": 2, "clause": 12, "point": "đ"}),
+    ("diem d khoan 12 dieu 2", {"article": 2, "clause": 12, "point": "d"}),
+    ("Đơn vị nào phụ trách mã vạch?", {}),
+])
+def test_parse_references(question, expected):
+    assert parse_references(question) == expected
+
+
+def test_barcode_question_ranks_article_7_first(retriever):
+    res = retriever.retrieve("Đơn vị nào phụ trách mã số mã vạch?")
+    assert res.units[0].unit.article == 7
+    assert "Điều 7, khoản 2, điểm k" in labels(res, 5)
+
+
+@pytest.mark.parametrize("question, label", [
+    ("Điều 4 khoản 13 quy định gì?", "Điều 4, khoản 13"),
+    ("Nội dung điểm k khoản 11 Điều 2?", "Điều 2, khoản 11, điểm k"),
+    ("Điểm đ khoản 12 Điều 2 quy định gì?", "Điều 2, khoản 12, điểm đ"),
+    ("dieu 11 noi ve gi", "Điều 11"),
+])
+def test_explicit_references_come_first_with_full_confidence(retriever, question, label):
+    res = retriever.retrieve(question)
+    assert res.units[0].unit.label == label and res.referenced and res.confidence == 1.0
+
+
+def test_a_reference_to_a_missing_point_is_not_invented(retriever):
+    res = retriever.retrieve("Điều 9 khoản 2 điểm e")
+    assert not res.referenced and res.units[0].unit.label != "Điều 9, khoản 2, điểm e"
+
+
+@pytest.mark.parametrize("question, article", [
+    ("kiem dinh phuong tien do o dau", 7),
+    ("ai quan ly diem phuc vu buu chinh o xa", 4),
+    ("Trung tâm CĐS có nhiệm vụ gì?", 9),
+    ("Sở KH&CN làm gì về SHTT?", 2),
+])
+def test_unaccented_and_abbreviated_questions(retriever, question, article):
+    assert retriever.retrieve(question).units[0].unit.article == article
+
+
+def test_tone_mark_variants_retrieve_the_same_units(retriever):
+    a = retriever.retrieve("Phòng Văn hóa - Xã hội có chức năng gì?")
+    b = retriever.retrieve("Phòng Văn hoá - Xã hội có chức năng gì?")
+    assert labels(a, 5) == labels(b, 5)
+
+
+def test_news_questions_reach_the_news(retriever):
+    res = retriever.retrieve("Giám đốc Sở KH&CN Tiền Giang là ai?")
+    assert res.units[0].unit.doc_id == "tien-giang-so-khcn-sau-hop-nhat"
+
+
+def test_confidence_separates_in_scope_from_out_of_scope(retriever):
+    inside = retriever.retrieve("Ai quản lý các điểm phục vụ bưu chính ở xã?")
+    foreign = retriever.retrieve("Sở Y tế có nhiệm vụ gì về khám chữa bệnh?")
+    assert foreign.out_of_scope == "sở y tế" and foreign.confidence == 0.0
+    assert inside.confidence > retriever.settings.abstain_threshold
+
+
+def test_top_k_is_respected_and_scores_descend(retriever):
+    res = retriever.retrieve("chuyển đổi số", top_k=4)
+    scores = [s.score for s in res.units]
+    assert len(scores) == 4 and scores == sorted(scores, reverse=True)
