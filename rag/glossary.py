@@ -34,19 +34,24 @@ class Glossary:
     foreign_bodies: tuple[str, ...]  # other departments: questions about them are out of scope
     not_names: tuple[str, ...] = ()  # "sở hữu", "xã hội": not the bodies "Sở", "xã"
     english: dict[str, str] = dataclasses.field(default_factory=dict)  # English phrase -> Vietnamese
+    lay_terms: dict[str, str] = dataclasses.field(default_factory=dict)  # "cân điện tử" -> "phương tiện đo"
+    question_words: str = ""  # everyday words, so an unaccented question can get its accents back
+    other_topics: tuple[str, ...] = ()  # areas these documents do not cover (for abstention)
 
     @classmethod
     def from_dict(cls, d: dict) -> "Glossary":
         """Inverse of `dataclasses.asdict`, for the copy persisted with the index."""
         bodies = tuple(Body(**{**b, "names": tuple(b["names"]), "articles": tuple(b["articles"])}) for b in d["bodies"])
         aspects = {k: tuple(v) for k, v in d["aspects"].items()}
-        return cls(d["expansions"], bodies, aspects, tuple(d["foreign_bodies"]), tuple(d["not_names"]), d["english"])
+        return cls(d["expansions"], bodies, aspects, tuple(d["foreign_bodies"]), tuple(d["not_names"]), d["english"],
+                   d["lay_terms"], d["question_words"], tuple(d["other_topics"]))
 
     def expand(self, text: str) -> str:
         """Append the expansion of every abbreviation found (diacritics optional) to `text`."""
         folded = fold(text)
         extra = [exp for abbr, exp in self.expansions.items() if _find(fold(abbr), folded)]
         extra += [vi for en, vi in self.english.items() if _find(en, text.lower())]
+        extra += [legal for lay, legal in self.lay_terms.items() if _find(fold(lay), folded)]
         return text if not extra else f"{text} ({'; '.join(dict.fromkeys(extra))})"
 
     def _haystack(self, question: str) -> tuple[str, bool]:
@@ -55,13 +60,14 @@ class Glossary:
         return f" {normalize(question).lower() if accented else fold(question)} ", accented
 
     def _matches(self, phrase: str, text: str, accented: bool) -> tuple[int, int] | None:
-        if len(phrase.split()) == 1:
-            if not accented and has_diacritics(phrase):
-                return None  # "so" may be "số", "xa" may be "xa": one-syllable names need their accents
-            for other in self.not_names:  # "sở hữu" does not name the Sở
-                key = _key(other, accented)
+        if not accented and len(phrase.split()) == 1 and has_diacritics(phrase):
+            return None  # "so" may be "số", "xa" may be "xa": one-syllable names need their accents
+        needle = _key(phrase, accented)
+        for other in self.not_names:  # "sở hữu" does not name the Sở; "UBND cấp xã" is not the Phòng
+            key = _key(other, accented)
+            if key not in needle:
                 text = text.replace(key, " " * len(key))
-        return _find(_key(phrase, accented), text)
+        return _find(needle, text)
 
     def bodies_in(self, question: str) -> list[Body]:
         """Bodies a question names, longest mention first, each span of text used once."""
@@ -119,4 +125,6 @@ def load_glossary(data_dir: Path, defined: dict[str, tuple[str, str]] | None = N
     )
     aspects = {normalize(h): tuple(normalize(p) for p in ps) for h, ps in raw.get("aspects", {}).items()}
     return Glossary(expansions, bodies, aspects, tuple(normalize(b) for b in raw.get("foreign_bodies", [])),
-                    tuple(normalize(n) for n in raw.get("not_names", [])), raw.get("english", {}))
+                    tuple(normalize(n) for n in raw.get("not_names", [])), raw.get("english", {}),
+                    {normalize(k): normalize(v) for k, v in raw.get("lay_terms", {}).items()},
+                    normalize(raw.get("question_words", "")), tuple(normalize(t) for t in raw.get("other_topics", [])))

@@ -32,10 +32,10 @@ from .load import corpus_hash, load_documents
 from .nodes import build_nodes
 from .parse import Unit, defined_aliases, parse_document
 from .settings import Settings
-from .text import folded_terms, words
+from .text import accent_table, folded_terms, words
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 _LIBS = ("faiss-cpu", "bm25s", "sentence-transformers", "llama-index-core", "pyvi", "torch")
 
 
@@ -93,6 +93,8 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
         docstore.persist(str(tmp / "docstore.json"))
         _write_json(tmp / "units.json", [dataclasses.asdict(u) for u in units])
         _write_json(tmp / "glossary.json", dataclasses.asdict(glossary))
+        preferred = [glossary.question_words, *glossary.lay_terms, *(n for b in glossary.bodies for n in b.names)]
+        _write_json(tmp / "accents.json", accent_table([u.text for u in units], preferred))
         manifest = {**_fingerprint(settings), "dim": int(vecs.shape[1]), "units": len(units), "nodes": len(nodes),
                     "node_ids": [n.node_id for n in nodes], "node_uids": [n.metadata["uid"] for n in nodes],
                     "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "build_seconds": round(time.perf_counter() - t0, 2),
@@ -137,6 +139,7 @@ class LoadedIndex:
     bm_words: object
     bm_folded: object
     manifest: dict
+    accents: dict[str, tuple[str, int]]  # folded n-gram -> (accented form, count), see text.restore_diacritics
 
 
 def check_index(settings: Settings) -> dict:
@@ -174,4 +177,5 @@ def load_index(settings: Settings, rebuild: bool = False, progress: bool = False
         bm_words=bm25s.BM25.load(str(root / "bm25_words"), show_progress=False),
         bm_folded=bm25s.BM25.load(str(root / "bm25_folded"), show_progress=False),
         manifest=manifest,
+        accents={k: tuple(v) for k, v in json.loads((root / "accents.json").read_text(encoding="utf-8")).items()},
     )

@@ -29,15 +29,16 @@ from .index import LoadedIndex, load_index
 from .nodes import index_text
 from .parse import POINT_LETTERS, Unit
 from .settings import Settings
-from .text import fold, folded_terms, has_diacritics, normalize, words
+from .text import fold, folded_terms, has_diacritics, normalize, restore_diacritics, words
 
 # Fusion weights and priors, tuned on eval/golden.jsonl (see eval/README.md).
 WEIGHTS_ACCENTED = {"dense": 0.45, "words": 0.30, "folded": 0.25}
-WEIGHTS_UNACCENTED = {"dense": 0.45, "words": 0.0, "folded": 0.55}
+WEIGHTS_UNACCENTED = {"dense": 0.45, "words": 0.15, "folded": 0.40}  # accents restored from the corpus
 WEIGHTS_ENGLISH = {"dense": 0.5, "words": 0.25, "folded": 0.25}  # after the glossary adds Vietnamese terms
 BODY_BONUS = 0.3  # the question names the body whose article this is
 ASPECT_BONUS = 0.25  # "Trung tâm TĐC có nhiệm vụ gì?": the body's "Nhiệm vụ, quyền hạn" clause
 NEWS_PENALTY = 0.05  # most questions are about the circular; news wins on its own facts
+OTHER_TOPIC_WEIGHT = 4.0  # confidence falls as a question looks more like tax, land, marriage… than any unit
 _ENGLISH = set("the of what which who whom when where does do is are under in for to and how handles take effect "
                "duties body centre center".split())
 _STOP = set(fold(
@@ -46,6 +47,15 @@ _STOP = set(fold(
     "nhiệm vụ quyền hạn việc liên hệ hỏi xin cho biết ra sao khi nếu mình em anh chị bên thuộc quy định "
     "còn thì nói gì nội dung"
 ).split())
+# Question scaffolding that says nothing about the topic; dropped from the lexical query only
+# (the dense query keeps the whole question). "chịu trách nhiệm" would otherwise match every
+# "Giám đốc ... chịu trách nhiệm trước ..." clause.
+QUESTION_PHRASES = sorted((normalize(p) for p in (
+    "chịu trách nhiệm", "phụ trách", "đơn vị nào", "cơ quan nào", "bộ phận nào", "ai", "nào", "gì", "ở đâu", "đâu",
+    "liên hệ", "hỏi ai", "hỏi", "tìm", "thì", "không", "có", "là", "được", "như thế nào", "thế nào", "ra sao", "sao",
+    "tôi", "muốn", "cần", "xin", "cho biết", "vậy", "ạ", "nhỉ", "làm sao", "bao nhiêu", "những", "các", "của",
+    "theo thông tư", "quy định", "nội dung", "nói gì", "nói về", "còn", "thế còn",
+)), key=len, reverse=True)
 _REF = {
     "article": re.compile(r"\bdieu\s+(\d{1,2})\b"),
     "clause": re.compile(r"\bkhoan\s+(\d{1,2})\b"),
@@ -91,6 +101,16 @@ def _weights(question: str) -> dict[str, float]:
     return WEIGHTS_ACCENTED if has_diacritics(question) else WEIGHTS_UNACCENTED
 
 
+def strip_question_words(text: str) -> str:
+    """The question without its scaffolding ("ai", "ở đâu", "chịu trách nhiệm"): the topic words."""
+    accented = has_diacritics(text)
+    out = f" {normalize(text).lower() if accented else fold(text)} "
+    for phrase in QUESTION_PHRASES:
+        key = phrase.lower() if accented else fold(phrase)
+        out = re.sub(rf"(?<![\w&]){re.escape(key)}(?![\w&])", " ", out)
+    return " ".join(out.split())
+
+
 def content_words(text: str) -> list[str]:
     """Folded syllables of `text` that carry its topic (question words and fillers dropped)."""
     return [t for t in re.findall(r"\w+", fold(text)) if t.isalpha() and t not in _STOP]
@@ -117,6 +137,7 @@ class Retriever:
         self.embedder = embedder or Embedder(settings.embed_model, settings.model_dir)
         self._vocab: dict[str, set[str]] = {}
         self._news_only: set[str] = set()
+        self._other_topics: np.ndarray | None = None
 
     def warm_up(self) -> None:
         """Load the index (building it when missing or stale) and the embedding model."""
@@ -124,6 +145,8 @@ class Retriever:
             self._index = load_index(self.settings, rebuild=True)
         self.embedder.warm_up()
         self._unit_terms()
+        topics = list(self.index.glossary.other_topics)
+        self._other_topics = self.embedder.queries(topics) if topics else np.zeros((0, self.embedder.dim), np.float32)
 
     @property
     def index(self) -> LoadedIndex:
@@ -150,9 +173,8 @@ class Retriever:
         text = g.expand(g.residual(question)) if not is_english(question) else g.expand(question)[len(question):]
         return [t for t in content_words(text) if t not in abbreviations]
 
-    def _node_scores(self, query: str, lexical_query: str) -> dict[str, np.ndarray]:
+    def _node_scores(self, qv: np.ndarray, lexical_query: str) -> dict[str, np.ndarray]:
         ix, n = self.index, len(self.index.node_uids)
-        qv = self.embedder.queries([query])
         dense_scores, dense_ids = ix.dense.search(qv, n)
         dense = np.zeros(n, np.float32)
         dense[dense_ids[0]] = dense_scores[0]
@@ -195,8 +217,9 @@ class Retriever:
         return [u for u in self.index.units.values()
                 if u.kind in ("article", "clause", "point") and (u.article, u.clause, u.point) == want]
 
-    def _confidence(self, question: str, top: list[Unit], dense_top: float) -> float:
-        """How well the top units cover the question's topic (syllables and bigrams), and dense similarity."""
+    def _confidence(self, question: str, top: list[Unit], dense_top: float, qv: np.ndarray) -> float:
+        """Coverage of the question's topic by the top units (syllables, bigrams), dense similarity,
+        and how much closer the question is to the corpus than to areas it does not cover."""
         syl = self._topic_terms(question) or content_words(question)
         if not syl:
             return 0.0
@@ -205,17 +228,24 @@ class Retriever:
         cov1 = sum(t in seen for t in syl) / len(syl)
         cov2 = sum(t in seen for t in bigrams) / len(bigrams) if bigrams else cov1
         dense_part = float(np.clip((dense_top - 0.78) / 0.1, 0.0, 1.0))
-        return round(0.3 * cov1 + 0.45 * cov2 + 0.25 * dense_part, 4)
+        other = float((self._other_topics @ qv[0]).max()) if len(self._other_topics) else 0.0
+        score = 0.3 * cov1 + 0.45 * cov2 + 0.25 * dense_part + OTHER_TOPIC_WEIGHT * (dense_top - other)
+        return round(float(np.clip(score, 0.0, 1.0)), 4)
 
     def retrieve(self, question: str, top_k: int | None = None) -> Retrieval:
         """Ranked units for `question`, best first, with a confidence signal for abstention."""
         top_k = top_k or self.settings.top_k
         ix, g = self.index, self.index.glossary
+        weights = _weights(question)
+        if not has_diacritics(question) and not is_english(question):
+            question = restore_diacritics(question, ix.accents)
         query = g.expand(normalize(question))
         topic = g.residual(question)  # body names are handled by the priors, not matched as words
         lexical = g.expand(topic) if g.bodies_in(question) and content_words(topic) else query
-        raw = self._node_scores(query, lexical)
-        fused = sum(w * _minmax(raw[name]) for name, w in _weights(question).items() if w)
+        lexical = strip_question_words(lexical) or lexical
+        qv = self.embedder.queries([query])
+        raw = self._node_scores(qv, lexical)
+        fused = sum(w * _minmax(raw[name]) for name, w in weights.items() if w)
         by_unit: dict[str, float] = {}
         for uid, s in zip(ix.node_uids, fused.tolist()):
             by_unit[uid] = max(by_unit.get(uid, 0.0), s)
@@ -231,7 +261,7 @@ class Retriever:
         elif referenced:
             confidence = 1.0
         else:
-            confidence = self._confidence(question, [s.unit for s in units[:3]], float(raw["dense"].max()))
+            confidence = self._confidence(question, [s.unit for s in units[:3]], float(raw["dense"].max()), qv)
         return Retrieval(question, query, units, confidence, bool(referenced), foreign)
 
 

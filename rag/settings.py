@@ -39,7 +39,7 @@ class Settings:
     max_question_chars: int = 2000
     chunk_tokens: int = 400
     answer_mode: str = "auto"
-    abstain_threshold: float = 0.35
+    abstain_threshold: float = 0.5
     llm_model_path: str = ""
     llm_base_url: str = ""
     llm_model: str = ""

@@ -13,6 +13,7 @@ Example:
 from __future__ import annotations
 
 import functools
+import math
 import re
 import unicodedata
 
@@ -83,3 +84,46 @@ def folded_terms(text: str) -> list[str]:
     """Diacritic-free syllables plus adjacent-syllable bigrams (bigrams stand in for compounds)."""
     syl = [strip_diacritics(s) for s in syllables(text)]
     return syl + [f"{a}_{b}" for a, b in zip(syl, syl[1:])]
+
+
+def accent_table(texts: list[str], preferred: list[str] = (), max_n: int = 3) -> dict[str, tuple[str, int]]:
+    """Folded 1..max_n-grams of syllables → (most frequent accented form, count) in `texts`.
+
+    `preferred` phrases (question words, lay terms) win over corpus counts: "co" in a question is
+    far more often "có" than the "cơ" of "cơ quan".
+    """
+    from collections import Counter
+
+    counts: dict[str, Counter] = {}
+    for weight, group in ((1, texts), (1000, preferred)):
+        for text in group:
+            syl = [s for s in syllables(text) if s.isalpha()]
+            for n in range(1, max_n + 1):
+                for i in range(len(syl) - n + 1):
+                    gram = " ".join(syl[i:i + n])
+                    counts.setdefault(strip_diacritics(gram), Counter())[gram] += weight
+    return {k: (c.most_common(1)[0][0], sum(c.values())) for k, c in counts.items()}
+
+
+def restore_diacritics(text: str, table: dict[str, tuple[str, int]], max_n: int = 3) -> str:
+    """Re-accent a question typed without diacritics; unknown words stay as typed.
+
+    Every known n-gram covering a word votes for its accented form, longer n-grams louder:
+    context decides "so" → "số" in "chuyển đổi số" but "sở" in "sở khoa học".
+
+    Example:
+        >>> restore_diacritics("thong tu co hieu luc tu ngay nao", table)
+        'thông tư có hiệu lực từ ngày nào'
+    """
+    from collections import defaultdict
+
+    tokens = re.findall(r"\w+|[^\w\s]", text.lower())
+    votes: list[dict[str, float]] = [defaultdict(float) for _ in tokens]
+    for n in range(1, max_n + 1):
+        for i in range(len(tokens) - n + 1):
+            hit = table.get(" ".join(tokens[i:i + n]))
+            if hit:
+                for k, word in enumerate(hit[0].split()):
+                    votes[i + k][word] += n * n * (1 + 0.1 * math.log1p(hit[1]))
+    out = [max(v, key=v.get) if v else t for t, v in zip(tokens, votes)]
+    return re.sub(r"\s+([?.,!;:])", r"\1", " ".join(out))
