@@ -37,6 +37,7 @@ class Glossary:
     lay_terms: dict[str, str] = dataclasses.field(default_factory=dict)  # "cân điện tử" -> "phương tiện đo"
     question_words: str = ""  # everyday words, so an unaccented question can get its accents back
     other_topics: tuple[str, ...] = ()  # areas these documents do not cover (for abstention)
+    role_cues: dict[str, dict] = dataclasses.field(default_factory=dict)  # role -> {"phrases", "articles"}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Glossary":
@@ -44,7 +45,7 @@ class Glossary:
         bodies = tuple(Body(**{**b, "names": tuple(b["names"]), "articles": tuple(b["articles"])}) for b in d["bodies"])
         aspects = {k: tuple(v) for k, v in d["aspects"].items()}
         return cls(d["expansions"], bodies, aspects, tuple(d["foreign_bodies"]), tuple(d["not_names"]), d["english"],
-                   d["lay_terms"], d["question_words"], tuple(d["other_topics"]))
+                   d["lay_terms"], d["question_words"], tuple(d["other_topics"]), d["role_cues"])
 
     def expand(self, text: str) -> str:
         """Append the expansion of every abbreviation found (diacritics optional) to `text`."""
@@ -84,6 +85,12 @@ class Glossary:
         """Headings ("nhiệm vụ, quyền hạn", "cơ cấu tổ chức") that a question asks about."""
         text, accented = self._haystack(question)
         return [h for h, phrases in self.aspects.items() if any(self._matches(p, text, accented) for p in phrases)]
+
+    def cued_articles(self, question: str) -> set[int]:
+        """Articles of the role (service delivery or state management) the question's wording points to."""
+        text, accented = self._haystack(question)
+        return {a for cue in self.role_cues.values()
+                if any(self._matches(p, text, accented) for p in cue["phrases"]) for a in cue["articles"]}
 
     def residual(self, question: str) -> str:
         """The question with body names and aspect phrases blanked: what is left is its topic."""
@@ -127,4 +134,5 @@ def load_glossary(data_dir: Path, defined: dict[str, tuple[str, str]] | None = N
     return Glossary(expansions, bodies, aspects, tuple(normalize(b) for b in raw.get("foreign_bodies", [])),
                     tuple(normalize(n) for n in raw.get("not_names", [])), raw.get("english", {}),
                     {normalize(k): normalize(v) for k, v in raw.get("lay_terms", {}).items()},
-                    normalize(raw.get("question_words", "")), tuple(normalize(t) for t in raw.get("other_topics", [])))
+                    normalize(raw.get("question_words", "")), tuple(normalize(t) for t in raw.get("other_topics", [])),
+                    raw.get("role_cues", {}))

@@ -38,6 +38,7 @@ WEIGHTS_ENGLISH = {"dense": 0.5, "words": 0.25, "folded": 0.25}  # after the glo
 BODY_BONUS = 0.3  # the question names the body whose article this is
 ASPECT_BONUS = 0.25  # "Trung tâm TĐC có nhiệm vụ gì?": the body's "Nhiệm vụ, quyền hạn" clause
 NEWS_PENALTY = 0.05  # most questions are about the circular; news wins on its own facts
+ROLE_BONUS = 0.15  # "đơn vị nào", "liên hệ ở đâu" → the service centres; "cơ quan nào" → Sở / Phòng
 OTHER_TOPIC_WEIGHT = 4.0  # confidence falls as a question looks more like tax, land, marriage… than any unit
 _ENGLISH = set("the of what which who whom when where does do is are under in for to and how handles take effect "
                "duties body centre center".split())
@@ -189,9 +190,12 @@ class Retriever:
         bodies = [] if about_news else g.bodies_in(question)
         articles = {a for b in bodies for a in b.articles}
         headings = g.aspects_in(question) if bodies and not content_words(g.residual(question)) else []
+        cued = set() if bodies or about_news else g.cued_articles(question)
         prior: dict[str, float] = {}
         for uid, u in ix.units.items():
             bonus = -NEWS_PENALTY if u.kind == "paragraph" and not about_news else 0.0
+            if u.article in cued and u.kind != "preamble":
+                bonus += ROLE_BONUS
             if u.article in articles and u.kind != "preamble":
                 bonus += BODY_BONUS
                 if headings and self._under_heading(u, headings):
