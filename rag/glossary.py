@@ -24,6 +24,12 @@ class Body:
     role: str
     names: tuple[str, ...]
     articles: tuple[int, ...]
+    role_label: str = ""  # how an answer introduces it: "cơ quan quản lý nhà nước cấp tỉnh"
+
+    @property
+    def display(self) -> str:
+        """"Trung tâm Tiêu chuẩn Đo lường Chất lượng (Trung tâm TĐC)": full name and the circular's short name."""
+        return self.name if self.short in self.name else f"{self.name} ({self.short})"
 
 
 @dataclass(frozen=True)
@@ -92,14 +98,21 @@ class Glossary:
         return {a for cue in self.role_cues.values()
                 if any(self._matches(p, text, accented) for p in cue["phrases"]) for a in cue["articles"]}
 
-    def residual(self, question: str) -> str:
-        """The question with body names and aspect phrases blanked: what is left is its topic."""
+    def _blank(self, question: str, phrases: list[str]) -> str:
         text, accented = self._haystack(question)
-        phrases = [n for b in self.bodies for n in b.names] + [p for ps in self.aspects.values() for p in ps]
         for phrase in sorted(phrases, key=len, reverse=True):
             while pos := self._matches(phrase, text, accented):
                 text = text[: pos[0]] + " " + text[pos[1]:]
-        return text.strip()
+        return " ".join(text.split())
+
+    def without_bodies(self, question: str) -> str:
+        """The question with the bodies it names blanked (for carrying its topic over to a follow-up)."""
+        return self._blank(question, [n for b in self.bodies for n in b.names])
+
+    def residual(self, question: str) -> str:
+        """The question with body names and aspect phrases blanked: what is left is its topic."""
+        return self._blank(question, [n for b in self.bodies for n in b.names] +
+                           [p for ps in self.aspects.values() for p in ps])
 
     def foreign_body_in(self, question: str) -> str | None:
         """A department the documents do not cover (Sở Y tế, Phòng Tài chính - Kế hoạch…), if named."""
@@ -127,7 +140,8 @@ def load_glossary(data_dir: Path, defined: dict[str, tuple[str, str]] | None = N
         if full and alias not in expansions and " " in alias:
             expansions[normalize(alias)] = normalize(full)
     bodies = tuple(
-        Body(b["name"], b["short"], b["level"], b["role"], tuple(normalize(n) for n in b["names"]), tuple(b["articles"]))
+        Body(b["name"], b["short"], b["level"], b["role"], tuple(normalize(n) for n in b["names"]), tuple(b["articles"]),
+             b.get("role_label", ""))
         for b in raw["bodies"]
     )
     aspects = {normalize(h): tuple(normalize(p) for p in ps) for h, ps in raw.get("aspects", {}).items()}

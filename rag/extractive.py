@@ -1,0 +1,113 @@
+"""Extractive answers: a short Vietnamese answer composed only of retrieved text, with [n] markers.
+
+Why extractive by default: it is instant, runs anywhere, and cannot state a fact that is not in
+a quoted unit. The circular is organised by body (Sở: Điều 1–2; Phòng Văn hóa - Xã hội cấp xã:
+Điều 3–4; the five centres: Điều 5–9; general provisions: Điều 10–12), so the answer groups
+the chosen units by body, names each body with its role, and quotes the decisive fragment of
+each unit (a verbatim substring of the cited unit).
+
+Example (shape):
+    Theo Thông tư 10/2025/TT-BKHCN:
+    - Trung tâm Tiêu chuẩn Đo lường Chất lượng (Trung tâm TĐC) — đơn vị sự nghiệp công lập thuộc
+      Sở, cung cấp dịch vụ: “ứng dụng công nghệ mã số, mã vạch” [1].
+    - Sở Khoa học và Công nghệ — cơ quan quản lý nhà nước cấp tỉnh: “…nhãn hàng hóa, mã số, mã vạch…” [2].
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from .glossary import Body, Glossary
+from .parse import Unit
+from .retrieve import Retrieval, ScoredUnit, content_words, strip_question_words
+
+MAX_CITED = 3
+SCORE_WINDOW = 0.12  # units scoring within this of the best are candidates
+FRAGMENT_CHARS = 240
+_MARKER = re.compile(r"^\s*(?:\d+\.|[a-zđ]\))\s*")
+_WHO = re.compile(r"(?i)\b(ai|đơn vị nào|cơ quan nào|bộ phận nào|liên hệ|ở đâu|phụ trách|who|which)\b")
+
+
+@dataclass(frozen=True)
+class Section:
+    """One line of the answer: a heading (body or source) and the cited units under it."""
+
+    heading: str
+    units: list[Unit]
+
+
+def choose_units(retrieval: Retrieval, glossary: Glossary) -> list[Unit]:
+    """The units worth citing: explicit references, else the best-scoring ones, one per body for "who" questions."""
+    ranked = retrieval.units
+    if not ranked:
+        return []
+    if retrieval.referenced:
+        return [s.unit for s in ranked if s.score > ranked[0].score - 1e-6][:MAX_CITED]
+    best = ranked[0].score
+    candidates = [s for s in ranked[:8] if s.score >= best - SCORE_WINDOW]
+    if _WHO.search(retrieval.question):
+        chosen: list[ScoredUnit] = []
+        for s in candidates:  # best unit of each body first, then the rest
+            if _group_key(s.unit, glossary) not in {_group_key(c.unit, glossary) for c in chosen}:
+                chosen.append(s)
+        chosen += [s for s in candidates if s not in chosen]
+    else:
+        chosen = candidates
+    return [s.unit for s in chosen[:MAX_CITED]]
+
+
+def _group_key(unit: Unit, glossary: Glossary) -> str:
+    if unit.kind == "paragraph":
+        return unit.doc_id
+    body = glossary.body_of_article(unit.article)
+    return body.short if body else "general"
+
+
+def fragment(unit: Unit, question: str, limit: int = FRAGMENT_CHARS) -> str:
+    """The decisive verbatim fragment of a unit: whole when short, else the segments that match the question."""
+    text = " ".join(_MARKER.sub("", unit.text, count=1).split())
+    if len(text) <= limit:
+        return text.rstrip(" ;.")
+    terms = set(content_words(strip_question_words(question)))
+    segments = [s.strip() for s in re.split(r"(?<=[;:])\s+", text) if s.strip()]
+    scored = sorted(range(len(segments)), key=lambda i: (-len(terms & set(content_words(segments[i]))), i))
+    keep: list[int] = []
+    for i in scored:
+        if sum(len(segments[j]) for j in keep) + len(segments[i]) > limit and keep:
+            break
+        keep.append(i)
+    picked = " … ".join(segments[i].rstrip(" ;:.") for i in sorted(keep))
+    return picked if len(picked) <= limit + 80 else picked[:limit].rsplit(" ", 1)[0] + " …"
+
+
+def sections(units: list[Unit], glossary: Glossary, titles: dict[str, tuple[str, str | None]]) -> list[Section]:
+    """Group cited units by body (in the order first cited); news by article; general provisions by label."""
+    out: dict[str, Section] = {}
+    for u in units:
+        key = _group_key(u, glossary)
+        if key not in out:
+            out[key] = Section(_heading(u, glossary.body_of_article(u.article), titles), [])
+        out[key].units.append(u)
+    return list(out.values())
+
+
+def _heading(unit: Unit, body: Body | None, titles: dict[str, tuple[str, str | None]]) -> str:
+    if unit.kind == "paragraph":
+        title, date = titles.get(unit.doc_id, (unit.doc_id, None))
+        return f"Theo bài «{title}»" + (f" ({date})" if date else "")
+    if body is not None:
+        return f"{body.display} — {body.role_label}" if body.role_label else body.display
+    return "Quy định chung của Thông tư" if unit.article is not None else "Phần mở đầu của Thông tư"
+
+
+def compose(question: str, units: list[Unit], glossary: Glossary,
+            titles: dict[str, tuple[str, str | None]]) -> list[str]:
+    """Answer lines; the unit cited as [n] is `units[n-1]`."""
+    number = {u.uid: i for i, u in enumerate(units, 1)}
+    regulation = any(u.kind != "paragraph" for u in units)
+    lines = ["Theo Thông tư 10/2025/TT-BKHCN:" if regulation else "Theo các tin bài liên quan:"]
+    for sec in sections(units, glossary, titles):
+        quotes = "; ".join(f"“{fragment(u, question)}” ({u.label}) [{number[u.uid]}]" if u.kind != "paragraph"
+                           else f"“{fragment(u, question)}” [{number[u.uid]}]" for u in sec.units)
+        lines.append(f"- {sec.heading}: {quotes}.")
+    return lines

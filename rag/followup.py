@@ -1,0 +1,60 @@
+"""Make a follow-up question standalone before retrieval (extractive mode; LLM mode uses a prompt).
+
+Why: "Còn cấp xã thì sao?" or "Trung tâm đó có những phòng nào?" retrieve nothing useful alone.
+Rules, in order:
+1. the follow-up names a body but no topic ("Còn cấp xã thì sao?") → the previous question with
+   its body replaced by the new one;
+2. the follow-up refers back ("trung tâm đó", "nó") or names no body while the previous question
+   did → the anaphor is replaced by (or the question completed with) the previous body;
+3. otherwise the follow-up is already standalone.
+
+Example:
+    >>> condense("Còn cấp xã thì sao?", [{"role": "user", "content": "Sở có nhiệm vụ gì về bưu chính?"}], g)
+    'Phòng Văn hóa - Xã hội có nhiệm vụ gì về bưu chính?'
+"""
+from __future__ import annotations
+
+import re
+
+from .glossary import Glossary
+from .retrieve import content_words
+from .text import normalize
+
+_ANAPHORA = re.compile(
+    r"(?i)\b(trung tâm|đơn vị|cơ quan|phòng|sở)\s+(đó|này|ấy|trên)\b|\b(nó|đơn vị đó|cơ quan đó)\b|"
+    r"\b(trung tam|don vi|co quan|phong)\s+(do|nay|ay)\b"
+)
+_FILLER = re.compile(r"(?i)\b(còn|thế còn|vậy còn|con|the con)\b|\b(thì sao|thi sao|thế nào|the nao)\s*\??$")
+
+
+def last_user_question(history: list[dict]) -> str | None:
+    for turn in reversed(history or []):
+        if turn.get("role") == "user":
+            content = turn.get("content")
+            if isinstance(content, list):  # Gradio / OpenAI style content parts
+                content = " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+            if isinstance(content, str) and content.strip():
+                return normalize(content)
+    return None
+
+
+def condense(question: str, history: list[dict], glossary: Glossary) -> str:
+    """The follow-up rewritten as a standalone question (unchanged when it already is one)."""
+    previous = last_user_question(history)
+    if not previous:
+        return question
+    now_bodies, before_bodies = glossary.bodies_in(question), glossary.bodies_in(previous)
+    topic_now = content_words(_FILLER.sub(" ", glossary.residual(question)))
+    if now_bodies and not topic_now:
+        names = " và ".join(b.display for b in now_bodies)
+        return f"{names} {glossary.without_bodies(previous)}"
+    if before_bodies and not now_bodies:
+        name = before_bodies[0].display
+        if _ANAPHORA.search(question):
+            return _ANAPHORA.sub(name, question, count=1)
+        return f"{question} ({name})"
+    if not now_bodies and not topic_now:
+        return f"{question} {previous}"
+    if _ANAPHORA.search(question):
+        return f"{question} ({glossary.without_bodies(previous)})"
+    return question
