@@ -23,6 +23,7 @@ from .retrieve import Retrieval, ScoredUnit, content_words, strip_question_words
 
 MAX_CITED = 3
 SCORE_WINDOW = 0.12  # units scoring within this of the best are candidates
+WHO_WINDOW = 0.25  # for "who" questions, another body's best unit may trail by this much
 FRAGMENT_CHARS = 240
 _MARKER = re.compile(r"^\s*(?:\d+\.|[a-zđ]\))\s*")
 _WHO = re.compile(r"(?i)\b(ai|đơn vị nào|cơ quan nào|bộ phận nào|liên hệ|ở đâu|phụ trách|who|which)\b")
@@ -47,8 +48,9 @@ def choose_units(retrieval: Retrieval, glossary: Glossary) -> list[Unit]:
     candidates = [s for s in ranked[:8] if s.score >= best - SCORE_WINDOW]
     if _WHO.search(retrieval.question):
         chosen: list[ScoredUnit] = []
-        for s in candidates:  # best unit of each body first, then the rest
-            if _group_key(s.unit, glossary) not in {_group_key(c.unit, glossary) for c in chosen}:
+        for s in ranked[:8]:  # the best unit of each body first, then the rest
+            if s.score >= best - WHO_WINDOW and _group_key(s.unit, glossary) not in \
+                    {_group_key(c.unit, glossary) for c in chosen}:
                 chosen.append(s)
         chosen += [s for s in candidates if s not in chosen]
     else:
@@ -64,20 +66,30 @@ def _group_key(unit: Unit, glossary: Glossary) -> str:
 
 
 def fragment(unit: Unit, question: str, limit: int = FRAGMENT_CHARS) -> str:
-    """The decisive verbatim fragment of a unit: whole when short, else the segments that match the question."""
-    text = " ".join(_MARKER.sub("", unit.text, count=1).split())
-    if len(text) <= limit:
-        return text.rstrip(" ;.")
+    """The decisive verbatim fragment of a unit: whole when short, else the pieces that match the question.
+
+    Pieces are the unit's lines, sentences and ";"-separated items, kept in source order; a piece
+    too short to stand alone ("Lãnh đạo:") brings the next one with it.
+    """
+    text = _MARKER.sub("", unit.text, count=1)
+    if len(" ".join(text.split())) <= limit:
+        return " ".join(text.split()).rstrip(" ;.")
     terms = set(content_words(strip_question_words(question)))
-    segments = [s.strip() for s in re.split(r"(?<=[;:])\s+", text) if s.strip()]
-    scored = sorted(range(len(segments)), key=lambda i: (-len(terms & set(content_words(segments[i]))), i))
+    pieces = [" ".join(p.split()) for p in re.split(r"\n+|(?<=[;.])\s+", text) if p.strip()]
+    merged: list[str] = []
+    for p in pieces:
+        if merged and len(merged[-1]) < 40:
+            merged[-1] = f"{merged[-1]} {p}"
+        else:
+            merged.append(p)
+    order = sorted(range(len(merged)), key=lambda i: (-len(terms & set(content_words(merged[i]))), i))
     keep: list[int] = []
-    for i in scored:
-        if sum(len(segments[j]) for j in keep) + len(segments[i]) > limit and keep:
+    for i in order:
+        if keep and sum(len(merged[j]) for j in keep) + len(merged[i]) > limit:
             break
         keep.append(i)
-    picked = " … ".join(segments[i].rstrip(" ;:.") for i in sorted(keep))
-    return picked if len(picked) <= limit + 80 else picked[:limit].rsplit(" ", 1)[0] + " …"
+    picked = " … ".join(merged[i].rstrip(" ;.") for i in sorted(keep))
+    return picked if len(picked) <= limit + 120 else picked[: limit + 120].rsplit(" ", 1)[0] + " …"
 
 
 def sections(units: list[Unit], glossary: Glossary, titles: dict[str, tuple[str, str | None]]) -> list[Section]:

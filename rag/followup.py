@@ -24,7 +24,10 @@ _ANAPHORA = re.compile(
     r"(?i)\b(trung tâm|đơn vị|cơ quan|phòng|sở)\s+(đó|này|ấy|trên)\b|\b(nó|đơn vị đó|cơ quan đó)\b|"
     r"\b(trung tam|don vi|co quan|phong)\s+(do|nay|ay)\b"
 )
-_FILLER = re.compile(r"(?i)\b(còn|thế còn|vậy còn|con|the con)\b|\b(thì sao|thi sao|thế nào|the nao)\s*\??$")
+_FILLER = re.compile(r"(?i)\b(còn|thế còn|vậy còn|con|the con|cấp tỉnh|cấp xã|ở tỉnh|ở xã|cap tinh|cap xa)\b|"
+                     r"\b(thì sao|thi sao|thế nào|the nao)\s*\??$")
+# Where the subject of a previous question ends: "Trung tâm … Sơn La | thành lập trên cơ sở nào?"
+_SUBJECT_END = re.compile(r"(?i)\s+(thành lập|được|có|là|gồm|hoạt động|làm|thực hiện|chịu|phụ trách|quản lý|ở|do)\b|[?.,]")
 
 
 def last_user_question(history: list[dict]) -> str | None:
@@ -38,6 +41,18 @@ def last_user_question(history: list[dict]) -> str | None:
     return None
 
 
+def _antecedent(previous: str, head: str) -> str | None:
+    """The noun phrase of the previous question that starts with `head` ("Trung tâm TĐC", "Trung tâm … Sơn La")."""
+    if not head:
+        return None
+    m = re.search(rf"(?i)\b{re.escape(head)}\b", previous)
+    if not m:
+        return None
+    end = _SUBJECT_END.search(previous, m.end())
+    phrase = previous[m.start(): end.start() if end else len(previous)].strip()
+    return phrase if len(phrase) > len(head) else None
+
+
 def condense(question: str, history: list[dict], glossary: Glossary) -> str:
     """The follow-up rewritten as a standalone question (unchanged when it already is one)."""
     previous = last_user_question(history)
@@ -46,13 +61,13 @@ def condense(question: str, history: list[dict], glossary: Glossary) -> str:
     now_bodies, before_bodies = glossary.bodies_in(question), glossary.bodies_in(previous)
     topic_now = content_words(_FILLER.sub(" ", glossary.residual(question)))
     if now_bodies and not topic_now:
-        names = " và ".join(b.display for b in now_bodies)
+        names = " và ".join(b.short for b in now_bodies)
         return f"{names} {glossary.without_bodies(previous)}"
+    anaphor = _ANAPHORA.search(question)
+    if anaphor and (antecedent := _antecedent(previous, anaphor.group(1) or "")):
+        return question[: anaphor.start()] + antecedent + question[anaphor.end():]
     if before_bodies and not now_bodies:
-        name = before_bodies[0].display
-        if _ANAPHORA.search(question):
-            return _ANAPHORA.sub(name, question, count=1)
-        return f"{question} ({name})"
+        return f"{question} ({before_bodies[0].short})"
     if not now_bodies and not topic_now:
         return f"{question} {previous}"
     if _ANAPHORA.search(question):

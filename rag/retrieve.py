@@ -182,11 +182,15 @@ class Retriever:
         return {"dense": dense, "words": _bm25_scores(ix.bm_words, words(lexical_query), n),
                 "folded": _bm25_scores(ix.bm_folded, folded_terms(lexical_query), n)}
 
+    def _about_news(self, question: str) -> bool:
+        """The question names something only the news mention (a province, a person)."""
+        self._unit_terms()
+        return bool(set(self._topic_terms(question)) & self._news_only)
+
     def _priors(self, question: str) -> dict[str, float]:
         """Structural bonuses: the body a question names, the aspect it asks about, news vs circular."""
         ix, g = self.index, self.index.glossary
-        self._unit_terms()
-        about_news = bool(set(self._topic_terms(question)) & self._news_only)
+        about_news = self._about_news(question)
         bodies = [] if about_news else g.bodies_in(question)
         articles = {a for b in bodies for a in b.articles}
         headings = g.aspects_in(question) if bodies and not content_words(g.residual(question)) else []
@@ -245,7 +249,8 @@ class Retriever:
             question = restore_diacritics(question, ix.accents)
         query = g.expand(normalize(question))
         topic = g.residual(question)  # body names are handled by the priors, not matched as words
-        lexical = g.expand(topic) if g.bodies_in(question) and content_words(topic) else query
+        named = g.bodies_in(question) and not self._about_news(question)
+        lexical = g.expand(topic) if named and content_words(topic) else query
         lexical = strip_question_words(lexical) or lexical
         qv = self.embedder.queries([query])
         raw = self._node_scores(qv, lexical)
