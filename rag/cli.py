@@ -192,6 +192,33 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Start the Vietnamese chat in the browser (loads the index, building it first if needed).
+
+    Example: python -m rag serve --port 7860      then open http://127.0.0.1:7860
+    Health:  curl http://127.0.0.1:7860/health
+    """
+    from .webapp import serve
+
+    serve(args.host, args.port)
+    return 0
+
+
+def cmd_feedback(args: argparse.Namespace) -> int:
+    """Export the 👍/👎 feedback collected by the chat app (SQLite) for the eval team.
+
+    Example: python -m rag feedback export --format csv --output feedback.csv
+    """
+    from .feedback import FeedbackStore
+
+    text = FeedbackStore(get_settings().feedback_db).export(args.format, args.output)
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        print(f"Đã ghi {args.output}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m rag", description="Hỏi đáp Thông tư 10/2025/TT-BKHCN có trích dẫn điều khoản.")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress and decisions to stderr")
@@ -220,6 +247,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .settings import ROOT
 
+    s = add("serve", cmd_serve, "start the chat app in the browser")
+    s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    s.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    from .feedback import EXPORT_FORMATS
+
+    f = add("feedback", cmd_feedback, "export collected feedback")
+    f.add_argument("action", choices=["export"], help="what to do (export)")
+    f.add_argument("--format", choices=EXPORT_FORMATS, default="jsonl", help="jsonl (default) or csv")
+    f.add_argument("--output", type=Path, default=None, help="file to write (default: stdout)")
     e = add("eval", cmd_eval, "run the golden set and write a report")
     e.add_argument("--mode", choices=ANSWER_MODES, default="extractive", help="answer mode to evaluate (default: extractive)")
     e.add_argument("--golden", type=Path, default=ROOT / "eval" / "golden.jsonl", help="golden set (JSONL)")

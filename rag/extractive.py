@@ -24,7 +24,7 @@ from .retrieve import Retrieval, ScoredUnit, content_words, strip_question_words
 MAX_CITED = 3
 SCORE_WINDOW = 0.12  # units scoring within this of the best are candidates
 WHO_WINDOW = 0.25  # for "who" questions, another body's best unit may trail by this much
-FRAGMENT_CHARS = 240
+FRAGMENT_CHARS = 300
 _MARKER = re.compile(r"^\s*(?:\d+\.|[a-zđ]\))\s*")
 _WHO = re.compile(r"(?i)\b(ai|đơn vị nào|cơ quan nào|bộ phận nào|liên hệ|ở đâu|phụ trách|who|which)\b")
 
@@ -48,9 +48,10 @@ def choose_units(retrieval: Retrieval, glossary: Glossary) -> list[Unit]:
     candidates = [s for s in ranked[:8] if s.score >= best - SCORE_WINDOW]
     if _WHO.search(retrieval.question):
         chosen: list[ScoredUnit] = []
+        news_ok = ranked[0].unit.kind == "paragraph"  # news joins a "who" answer only when it leads
         for s in ranked[:8]:  # the best unit of each body first, then the rest
-            if s.score >= best - WHO_WINDOW and _group_key(s.unit, glossary) not in \
-                    {_group_key(c.unit, glossary) for c in chosen}:
+            if s.score >= best - WHO_WINDOW and (news_ok or s.unit.kind != "paragraph") and \
+                    _group_key(s.unit, glossary) not in {_group_key(c.unit, glossary) for c in chosen}:
                 chosen.append(s)
         chosen += [s for s in candidates if s not in chosen]
     else:
@@ -84,12 +85,12 @@ def fragment(unit: Unit, question: str, limit: int = FRAGMENT_CHARS) -> str:
             merged.append(p)
     order = sorted(range(len(merged)), key=lambda i: (-len(terms & set(content_words(merged[i]))), i))
     keep: list[int] = []
-    for i in order:
-        if keep and sum(len(merged[j]) for j in keep) + len(merged[i]) > limit:
+    for i in order:  # the best pieces, allowing a second one to overrun the limit a little
+        if keep and sum(len(merged[j]) for j in keep) + len(merged[i]) > limit + 200:
             break
         keep.append(i)
     picked = " … ".join(merged[i].rstrip(" ;.") for i in sorted(keep))
-    return picked if len(picked) <= limit + 120 else picked[: limit + 120].rsplit(" ", 1)[0] + " …"
+    return picked if len(picked) <= limit + 200 else picked[: limit + 200].rsplit(" ", 1)[0] + " …"
 
 
 def sections(units: list[Unit], glossary: Glossary, titles: dict[str, tuple[str, str | None]]) -> list[Section]:
