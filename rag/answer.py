@@ -80,14 +80,14 @@ class Assistant:
         self.settings = settings
         self.retriever = retriever or Retriever(settings)
         self._llm = llm  # an rag.llm.LLMAnswerer, created lazily when a mode needs it
-        self._titles: dict[str, tuple[str, str | None]] = {}
+        self.titles: dict[str, tuple[str, str | None]] = {}
 
     def warm_up(self) -> None:
         """Load the index and the embedding model (the LLM loads on first LLM answer)."""
         self.retriever.warm_up()
         from .load import load_manifest
 
-        self._titles = {e["doc_id"]: (e["title"], e.get("date")) for e in load_manifest(self.settings.data_dir)}
+        self.titles = {e["doc_id"]: (e["title"], e.get("date")) for e in load_manifest(self.settings.data_dir)}
 
     # --- public API -------------------------------------------------------------------------
     def ask(self, question: str, history: list[dict] | tuple = (), mode: str | None = None) -> Answer:
@@ -156,7 +156,7 @@ class Assistant:
         """Citations numbered from 1 in the order given; quotes are the verbatim unit text."""
         out = []
         for i, u in enumerate(units, 1):
-            title, date = self._titles.get(u.doc_id, (None, None)) if u.kind == "paragraph" else (None, None)
+            title, date = self.titles.get(u.doc_id, (None, None)) if u.kind == "paragraph" else (None, None)
             out.append(Citation(i, u.doc_id, u.article, u.clause, u.point, u.label, u.text, u.breadcrumb, title, date))
         return out
 
@@ -164,7 +164,7 @@ class Assistant:
         """Fill `base` with the extractive answer, yielding it line by line."""
         glossary = self.retriever.index.glossary
         units = extractive.choose_units(retrieval, glossary)
-        lines = extractive.compose(base.question, units, glossary, self._titles)
+        lines = extractive.compose(base.question, units, glossary, self.titles)
         base.citations = self.citations_for(units)
         base.mode = "extractive"
         for i, line in enumerate(lines):

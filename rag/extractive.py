@@ -113,6 +113,14 @@ def _heading(unit: Unit, body: Body | None, titles: dict[str, tuple[str, str | N
     return "Quy định chung của Thông tư" if unit.article is not None else "Phần mở đầu của Thông tư"
 
 
+def source_name(unit: Unit, glossary: Glossary, titles: dict[str, tuple[str, str | None]]) -> str:
+    """"Điều 7, khoản 2, điểm k — Trung tâm … (Trung tâm TĐC)": where a unit comes from, for LLM context."""
+    body = glossary.body_of_article(unit.article) if unit.kind != "paragraph" else None
+    if unit.kind == "paragraph":
+        return _heading(unit, None, titles)
+    return f"{unit.label} — {body.display}" if body else unit.label
+
+
 def compose(question: str, units: list[Unit], glossary: Glossary,
             titles: dict[str, tuple[str, str | None]]) -> list[str]:
     """Answer lines; the unit cited as [n] is `units[n-1]`."""

@@ -144,10 +144,11 @@ class LLMAnswerer:
             used += cost
         return packed
 
-    def messages(self, question: str, packed: list[tuple[Unit, str]]):
+    def messages(self, question: str, packed: list[tuple[Unit, str]], sources: list[str]):
+        """System prompt first (a stable prefix llama.cpp can reuse), then context, question, reminder."""
         from llama_index.core.llms import ChatMessage
 
-        context = "\n".join(f"[{i}] ({u.label or u.doc_id}) {text}" for i, (u, text) in enumerate(packed, 1))
+        context = "\n".join(f"[{i}] ({src}) {text}" for i, ((u, text), src) in enumerate(zip(packed, sources), 1))
         user = self.prompts["qa"].format(context=context, question=question, k=len(packed))
         return [ChatMessage(role="system", content=self.prompts["system"]), ChatMessage(role="user", content=user)]
 
@@ -199,7 +200,9 @@ def answer_with_llm(assistant, answerer: LLMAnswerer, base, retrieval: Retrieval
     candidates += [s.unit for s in retrieval.units if s.unit not in candidates]
     packed = answerer.pack(base.question, candidates)
     t0, raw, first = time.perf_counter(), "", None
-    for token in answerer.stream(answerer.messages(base.question, packed)):
+    glossary = assistant.retriever.index.glossary
+    sources = [extractive.source_name(u, glossary, assistant.titles) for u, _ in packed]
+    for token in answerer.stream(answerer.messages(base.question, packed, sources)):
         first = first or (time.perf_counter() - t0) * 1000
         raw += token
         yield token

@@ -47,11 +47,9 @@ HEAD = """
 <script>
 document.addEventListener('click', function (e) {
   const a = e.target.closest('a.cite');
-  if (!a) return;
+  if (!a || !a.getAttribute('href').startsWith('#src-')) return;
   e.preventDefault();
-  const box = a.closest('.message') || document;
-  const d = box.querySelector('details[data-src="' + a.dataset.src + '"]') ||
-            document.querySelector('details[data-src="' + a.dataset.src + '"]');
+  const d = document.getElementById(a.getAttribute('href').slice(1));
   if (!d) return;
   d.open = true;
   d.classList.add('flash');
@@ -71,14 +69,14 @@ a.cite { text-decoration: none; font-weight: 600; }
 def render(answer: Answer, msg_id: str) -> str:
     """Answer text with [n] as links, then a sources panel (nothing for abstentions)."""
     text = html.escape(answer.text)
-    text = re.sub(r"\[(\d+)\]", lambda m: f'<a class="cite" href="#" data-src="{msg_id}-{m.group(1)}">[{m.group(1)}]</a>', text)
+    text = re.sub(r"\[(\d+)\]", lambda m: f'<a class="cite" href="#src-{msg_id}-{m.group(1)}">[{m.group(1)}]</a>', text)
     parts = [f'<div data-msg="{msg_id}">' + text.replace("\n", "<br>") + "</div>"]
     if answer.citations:
         parts.append('<div class="sources"><b>Nguồn trích dẫn</b>')
         for c in answer.citations:
             where = html.escape(f"{c.title} ({c.date})" if c.title and c.date else (c.title or c.doc_id))
             quote = html.escape(c.quote).replace("\n", "<br>")
-            parts.append(f'<details data-src="{msg_id}-{c.n}"><summary>[{c.n}] {html.escape(c.label or where)}'
+            parts.append(f'<details id="src-{msg_id}-{c.n}"><summary>[{c.n}] {html.escape(c.label or where)}'
                          f'</summary><div class="crumb">{html.escape(c.breadcrumb)}</div>'
                          f'<blockquote>{quote}</blockquote><div class="crumb">{where}</div></details>')
         parts.append("</div>")

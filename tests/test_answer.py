@@ -86,3 +86,51 @@ UNITS = [unit(1, "Trung tâm TĐC thực hiện kiểm định phương tiện �
 def test_validate_citations_drops_invented_markers_and_renumbers(raw, text, cited):
     out, units = validate_citations(raw, UNITS)
     assert out == text and [u.label for u in units] == cited
+
+
+class FakeLLM:
+    """Stands in for a llama-index LLM: streams a fixed reply (pure logic of the LLM path)."""
+
+    def __init__(self, reply: str):
+        self.reply = reply
+
+    def stream_chat(self, messages):
+        from types import SimpleNamespace
+
+        for word in self.reply.split(" "):
+            yield SimpleNamespace(delta=word + " ")
+
+    def chat(self, messages):
+        from types import SimpleNamespace
+
+        return SimpleNamespace(message=SimpleNamespace(content=self.reply))
+
+
+def llm_assistant(retriever, reply):
+    from rag.llm import LLMAnswerer
+
+    answerer = LLMAnswerer(FakeLLM(reply), retriever.settings.prompts_dir, 450)
+    a = Assistant(retriever.settings, retriever, llm=answerer)
+    a.warm_up()
+    return a
+
+
+def test_llm_answer_keeps_only_valid_markers(retriever):
+    a = llm_assistant(retriever, "Trung tâm TĐC ứng dụng công nghệ mã số, mã vạch [1]. Xem thêm [9].")
+    ans = a.ask("Đơn vị nào phụ trách mã số mã vạch?", mode="llm")
+    assert ans.mode == "llm" and "[9]" not in ans.text and len(ans.citations) == 1
+    assert_citations_are_real(ans)
+
+
+def test_llm_answer_without_any_citation_falls_back_to_extractive(retriever):
+    a = llm_assistant(retriever, "Tôi không rõ.")
+    ans = a.ask("Đơn vị nào phụ trách mã số mã vạch?", mode="llm")
+    assert ans.mode == "extractive" and "trích xuất" in ans.note and ans.citations
+    assert_citations_are_real(ans)
+
+
+def test_llm_condenses_follow_ups_with_its_prompt(retriever):
+    a = llm_assistant(retriever, "Phòng Văn hóa - Xã hội có nhiệm vụ gì về bưu chính?")
+    history = [{"role": "user", "content": "Sở có nhiệm vụ gì về bưu chính?"}, {"role": "assistant", "content": "…"}]
+    ans = a.ask("Còn cấp xã thì sao?", history, mode="llm")
+    assert ans.standalone == "Phòng Văn hóa - Xã hội có nhiệm vụ gì về bưu chính?"

@@ -1,0 +1,51 @@
+"""A real browser (Debian's chromium driven by Playwright) against the live app: type a question,
+watch the answer stream in, click a citation, read the clause, screenshot desktop and phone."""
+import shutil
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = [pytest.mark.browser, pytest.mark.model]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+ARTIFACTS = Path(__file__).parent / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (.ci/run installs it with apt)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.mark.parametrize("width, height, name", [(1280, 900, "desktop"), (390, 844, "phone")])
+def test_ask_stream_click_citation_and_screenshot(browser, live_app, width, height, name):
+    page = browser.new_page(viewport={"width": width, "height": height})
+    page.goto(live_app[0] + "/", wait_until="domcontentloaded")
+    box = page.locator('textarea[data-testid="textbox"]').first
+    box.wait_for(timeout=30_000)
+    box.fill("Đơn vị nào phụ trách mã số mã vạch?")
+    t0 = time.perf_counter()
+    box.press("Enter")
+    bot = page.locator('div[data-testid="bot"]').last
+    bot.wait_for(state="visible", timeout=30_000)
+    page.locator("a.cite").first.wait_for(timeout=30_000)
+    elapsed = time.perf_counter() - t0
+    assert "Trung tâm TĐC" in bot.inner_text()
+    page.locator("a.cite").first.click()
+    source = page.locator("details[open]").first
+    source.wait_for(timeout=5_000)
+    assert "Điều 7" in source.inner_text() and "mã số, mã vạch" in source.inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"chat-{name}.png"), full_page=True)
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= width + 1, f"horizontal scrolling at {width}px"
+    assert elapsed < 30
+    page.close()
