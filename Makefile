@@ -3,8 +3,13 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
+# llama-cpp-python compiles from source. Its default (-march=native) enables Intel AMX kernels
+# that crash (SIGSEGV) on these VMs, so build for AVX2/AVX-512 explicitly, AMX off.
+LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
+	-DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON \
+	-DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 
-.PHONY: setup run test eval bench llm clean
+.PHONY: setup run test eval quick-eval bench load llm clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,18 +23,27 @@ setup: $(VENV)/.installed
 run: setup
 	$(PY) -m rag serve
 
-test: $(VENV)/.installed
+$(VENV)/.llm: $(VENV)/.installed
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install --quiet -e ".[dev,llm]"
+	$(PY) -m rag setup-llm
+	touch $@
+
+llm: $(VENV)/.llm
+
+test: $(VENV)/.llm
 	$(PY) -m pytest -q -rs
 
 eval: setup
 	$(PY) -m rag eval
 
+quick-eval: setup
+	$(PY) -m rag eval --quick
+
 bench: setup
 	$(PY) benchmarks/retrieval.py
 
-llm: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e ".[dev,llm]"
-	$(PY) -m rag setup-llm
+load: setup
+	$(PY) benchmarks/load.py
 
 clean:
 	rm -rf $(VENV) index/current

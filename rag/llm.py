@@ -129,7 +129,10 @@ class LLMAnswerer:
         ok, why = llm_available(settings)
         if not ok:
             raise RuntimeError(f"LLM mode is not available: {why}")
-        return cls(_make_llm(settings), settings.prompts_dir, settings.llm_context_tokens)
+        answerer = cls(_make_llm(settings), settings.prompts_dir, settings.llm_context_tokens)
+        if not settings.llm_base_url:
+            answerer.prime()
+        return answerer
 
     def pack(self, question: str, units: list[Unit]) -> list[tuple[Unit, str]]:
         """Up to MAX_CONTEXT_UNITS units with the fragment of each that fits the token budget."""
@@ -151,6 +154,15 @@ class LLMAnswerer:
         context = "\n".join(f"[{i}] ({src}) {text}" for i, ((u, text), src) in enumerate(zip(packed, sources), 1))
         user = self.prompts["qa"].format(context=context, question=question, k=len(packed))
         return [ChatMessage(role="system", content=self.prompts["system"]), ChatMessage(role="user", content=user)]
+
+    def prime(self) -> None:
+        """Evaluate the system prompt once, so later prompts reuse it from llama.cpp's cache."""
+        from llama_index.core.llms import ChatMessage
+
+        with self._lock:
+            for _ in self.llm.stream_chat([ChatMessage(role="system", content=self.prompts["system"]),
+                                           ChatMessage(role="user", content=".")]):
+                break
 
     def stream(self, messages) -> Iterator[str]:
         with self._lock:
