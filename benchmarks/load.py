@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import socket
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
@@ -28,23 +26,14 @@ QUESTIONS = [
 
 
 def start_app() -> tuple[str, object]:
-    import uvicorn
-
     from rag.settings import get_settings
-    from rag.webapp import ChatService, create_app
+    from rag.webapp import serve_in_background
 
     tmp = Path(tempfile.mkdtemp())
     settings = dataclasses.replace(get_settings(), answer_mode="extractive", feedback_db=tmp / "fb.sqlite3",
                                    log_file=tmp / "requests.log")
-    service = ChatService(settings)
-    app = create_app(settings, service)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
-    threading.Thread(target=server.run, daemon=True).start()
-    time.sleep(3)
-    return f"http://127.0.0.1:{port}/", service
+    url, service, _ = serve_in_background(settings)
+    return url + "/", service
 
 
 def session(url: str, k: int, n: int, deadline: float) -> tuple[list[float], int, int]:

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-import numpy as np
 
 from .embed import Embedder
 from .glossary import Glossary, load_glossary

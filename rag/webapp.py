@@ -257,6 +257,43 @@ def create_app(settings: Settings | None = None, service: ChatService | None = N
     return gr.mount_gradio_app(app, demo, path="/", css=CSS, head=HEAD, show_error=False)
 
 
+def free_loopback_port() -> int:
+    """A free TCP port on 127.0.0.1 (for tests, the load script and local servers)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve_in_background(settings: Settings) -> tuple[str, ChatService, object]:
+    """Start the app on a free loopback port in a daemon thread; returns (url, service, uvicorn server)."""
+    import uvicorn
+
+    service = ChatService(settings)
+    port = free_loopback_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, service), host="127.0.0.1", port=port,
+                                           log_level="warning"))
+    threading.Thread(target=server.run, daemon=True).start()
+    url = f"http://127.0.0.1:{port}"
+    wait_for_url(url + "/health")
+    return url, service, server
+
+
+def wait_for_url(url: str, timeout: float = 120.0) -> bool:
+    """Poll `url` until it answers (True) or `timeout` seconds pass (False)."""
+    import urllib.request
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.2)
+    return False
+
+
 def serve(host: str = "127.0.0.1", port: int = 7860) -> None:
     import uvicorn
 

@@ -67,34 +67,11 @@ def corpus():
 @pytest.fixture(scope="session")
 def live_app(built_index, tmp_path_factory):
     """The real app (FastAPI + Gradio) on a free loopback port, in a background thread."""
-    import dataclasses
-    import socket
-    import threading
-    import time
-    import urllib.request
-
-    import uvicorn
-
-    from rag.webapp import ChatService, create_app
+    from rag.webapp import serve_in_background
 
     tmp = tmp_path_factory.mktemp("app")
     settings = dataclasses.replace(built_index, feedback_db=tmp / "feedback.sqlite3", log_file=tmp / "requests.log",
                                    answer_mode="extractive")
-    service = ChatService(settings)
-    app = create_app(settings, service)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            urllib.request.urlopen(url + "/health", timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.1)
+    url, service, server = serve_in_background(settings)
     yield url, service
     server.should_exit = True
-    thread.join(timeout=10)

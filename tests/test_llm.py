@@ -2,16 +2,14 @@
 server on loopback (llama_cpp.server) answering via the remote backend. Needs `make llm`."""
 import dataclasses
 import importlib.util
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
 from rag.answer import Assistant
 from rag.llm import llm_available, local_model_path
+from rag.webapp import free_loopback_port, wait_for_url
 
 pytestmark = [pytest.mark.llm, pytest.mark.model]
 
@@ -48,20 +46,13 @@ def test_local_llm_answers_with_valid_citations(llm_settings, retriever):
 def test_remote_backend_through_a_real_openai_compatible_server(llm_settings, retriever):
     if importlib.util.find_spec("llama_cpp.server") is None or importlib.util.find_spec("uvicorn") is None:
         pytest.skip("llama-cpp-python[server] is not installed")
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_loopback_port()
     proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(local_model_path(llm_settings)),
                              "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "2048", "--n_threads", "2",
                              "--model_alias", "qwen-local"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         base = f"http://127.0.0.1:{port}/v1"
-        for _ in range(240):
-            try:
-                urllib.request.urlopen(base + "/models", timeout=1).close()
-                break
-            except OSError:
-                time.sleep(0.5)
+        assert wait_for_url(base + "/models", timeout=120), "llama_cpp.server did not start"
         settings = dataclasses.replace(llm_settings, llm_base_url=base, llm_model="qwen-local", llm_model_path="")
         assert llm_available(settings) == (True, f"server {base} answers")
         a = Assistant(settings, retriever)
