@@ -39,7 +39,7 @@ BODY_BONUS = 0.3  # the question names the body whose article this is
 ASPECT_BONUS = 0.25  # "Trung tâm TĐC có nhiệm vụ gì?": the body's "Nhiệm vụ, quyền hạn" clause
 NEWS_PENALTY = 0.05  # most questions are about the circular; news wins on its own facts
 ROLE_BONUS = 0.15  # "đơn vị nào", "liên hệ ở đâu" → the service centres; "cơ quan nào" → Sở / Phòng
-OTHER_TOPIC_WEIGHT = 4.0  # confidence falls as a question looks more like tax, land, marriage… than any unit
+OTHER_TOPIC_WEIGHT = 4.0  # confidence falls (never rises) as a question looks more like tax, land, marriage… than any unit
 _ENGLISH = set("the of what which who whom when where does do is are under in for to and how handles take effect "
                "duties body centre center".split())
 _STOP = set(fold(
@@ -237,7 +237,7 @@ class Retriever:
         cov2 = sum(t in seen for t in bigrams) / len(bigrams) if bigrams else cov1
         dense_part = float(np.clip((dense_top - 0.78) / 0.1, 0.0, 1.0))
         other = float((self._other_topics @ qv[0]).max()) if len(self._other_topics) else 0.0
-        score = 0.3 * cov1 + 0.45 * cov2 + 0.25 * dense_part + OTHER_TOPIC_WEIGHT * (dense_top - other)
+        score = 0.3 * cov1 + 0.45 * cov2 + 0.25 * dense_part + OTHER_TOPIC_WEIGHT * min(0.0, dense_top - other)
         return round(float(np.clip(score, 0.0, 1.0)), 4)
 
     def retrieve(self, question: str, top_k: int | None = None) -> Retrieval:
