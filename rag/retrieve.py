@@ -187,11 +187,9 @@ class Retriever:
         self._unit_terms()
         return bool(set(self._topic_terms(question)) & self._news_only)
 
-    def _priors(self, question: str) -> dict[str, float]:
+    def _priors(self, question: str, bodies: list, about_news: bool) -> dict[str, float]:
         """Structural bonuses: the body a question names, the aspect it asks about, news vs circular."""
         ix, g = self.index, self.index.glossary
-        about_news = self._about_news(question)
-        bodies = [] if about_news else g.bodies_in(question)
         articles = {a for b in bodies for a in b.articles}
         headings = g.aspects_in(question) if bodies and not content_words(g.residual(question)) else []
         cued = set() if bodies or about_news else g.cued_articles(question)
@@ -249,8 +247,9 @@ class Retriever:
             question = restore_diacritics(question, ix.accents)
         query = g.expand(normalize(question))
         topic = g.residual(question)  # body names are handled by the priors, not matched as words
-        named = g.bodies_in(question) and not self._about_news(question)
-        lexical = g.expand(topic) if named and content_words(topic) else query
+        about_news = self._about_news(question)
+        bodies = [] if about_news else g.bodies_in(question)
+        lexical = g.expand(topic) if bodies and content_words(topic) else query
         lexical = strip_question_words(lexical) or lexical
         qv = self.embedder.queries([query])
         raw = self._node_scores(qv, lexical)
@@ -258,7 +257,7 @@ class Retriever:
         by_unit: dict[str, float] = {}
         for uid, s in zip(ix.node_uids, fused.tolist()):
             by_unit[uid] = max(by_unit.get(uid, 0.0), s)
-        prior = self._priors(question)
+        prior = self._priors(question, bodies, about_news)
         ranked = sorted(((uid, s + prior[uid]) for uid, s in by_unit.items()), key=lambda kv: -kv[1])
         referenced = self._referenced_units(question)
         head = [ScoredUnit(u, round(ranked[0][1] + 1.0, 4)) for u in referenced]
