@@ -47,7 +47,7 @@ class Glossary:
 
     @classmethod
     def from_dict(cls, d: dict) -> "Glossary":
-        """Inverse of `dataclasses.asdict`, for the copy persisted with the index."""
+        """Inverse of `dataclasses.asdict` (the copy persisted with the index); also used by `load_glossary`."""
         bodies = tuple(Body(**{**b, "names": tuple(b["names"]), "articles": tuple(b["articles"])}) for b in d["bodies"])
         aspects = {k: tuple(v) for k, v in d["aspects"].items()}
         return cls(d["expansions"], bodies, aspects, tuple(d["foreign_bodies"]), tuple(d["not_names"]), d["english"],
@@ -139,14 +139,15 @@ def load_glossary(data_dir: Path, defined: dict[str, tuple[str, str]] | None = N
     for alias, (full, _uid) in (defined or {}).items():
         if full and alias not in expansions and " " in alias:
             expansions[normalize(alias)] = normalize(full)
-    bodies = tuple(
-        Body(b["name"], b["short"], b["level"], b["role"], tuple(normalize(n) for n in b["names"]), tuple(b["articles"]),
-             b.get("role_label", ""))
-        for b in raw["bodies"]
-    )
-    aspects = {normalize(h): tuple(normalize(p) for p in ps) for h, ps in raw.get("aspects", {}).items()}
-    return Glossary(expansions, bodies, aspects, tuple(normalize(b) for b in raw.get("foreign_bodies", [])),
-                    tuple(normalize(n) for n in raw.get("not_names", [])), raw.get("english", {}),
-                    {normalize(k): normalize(v) for k, v in raw.get("lay_terms", {}).items()},
-                    normalize(raw.get("question_words", "")), tuple(normalize(t) for t in raw.get("other_topics", [])),
-                    raw.get("role_cues", {}))
+    return Glossary.from_dict({
+        "expansions": expansions,
+        "bodies": [{**b, "names": [normalize(n) for n in b["names"]]} for b in raw["bodies"]],
+        "aspects": {normalize(h): [normalize(p) for p in ps] for h, ps in raw.get("aspects", {}).items()},
+        "foreign_bodies": [normalize(b) for b in raw.get("foreign_bodies", [])],
+        "not_names": [normalize(n) for n in raw.get("not_names", [])],
+        "english": raw.get("english", {}),
+        "lay_terms": {normalize(k): normalize(v) for k, v in raw.get("lay_terms", {}).items()},
+        "question_words": normalize(raw.get("question_words", "")),
+        "other_topics": [normalize(t) for t in raw.get("other_topics", [])],
+        "role_cues": raw.get("role_cues", {}),
+    })
