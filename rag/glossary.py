@@ -57,9 +57,19 @@ class Glossary:
         """Append the expansion of every abbreviation found (diacritics optional) to `text`."""
         folded = fold(text)
         extra = [exp for abbr, exp in self.expansions.items() if _find(fold(abbr), folded)]
-        extra += [vi for en, vi in self.english.items() if _find(en, text.lower())]
+        extra += self.english_terms(text)
         extra += [legal for lay, legal in self.lay_terms.items() if _find(fold(lay), folded)]
         return text if not extra else f"{text} ({'; '.join(dict.fromkeys(extra))})"
+
+    def english_terms(self, text: str) -> list[str]:
+        """Vietnamese terms for the English phrases in `text`, longest phrase first, each word used once
+        ("digital transformation centre" gives "Trung tâm Chuyển đổi số", not also "chuyển đổi số")."""
+        hay, out = f" {text.lower()} ", []
+        for en in sorted(self.english, key=len, reverse=True):
+            if pos := _find(en, hay):
+                out.append(self.english[en])
+                hay = hay[: pos[0]] + " " * (pos[1] - pos[0]) + hay[pos[1]:]
+        return out
 
     def _haystack(self, question: str) -> tuple[str, bool]:
         """Text to match names in: lower-cased with diacritics when typed so, else folded."""
@@ -98,11 +108,14 @@ class Glossary:
         return {a for cue in self.role_cues.values()
                 if any(self._matches(p, text, accented) for p in cue["phrases"]) for a in cue["articles"]}
 
-    def _blank(self, question: str, phrases: list[str]) -> str:
+    def _blank(self, question: str, phrases: list[str], once: tuple[str, ...] = ()) -> str:
+        """`question` without `phrases` (every occurrence) and `once` (the first occurrence only)."""
         text, accented = self._haystack(question)
-        for phrase in sorted(phrases, key=len, reverse=True):
+        for phrase in sorted([*phrases, *once], key=len, reverse=True):
             while pos := self._matches(phrase, text, accented):
                 text = text[: pos[0]] + " " + text[pos[1]:]
+                if phrase in once and phrase not in phrases:
+                    break
         return " ".join(text.split())
 
     def without_bodies(self, question: str) -> str:
@@ -110,9 +123,12 @@ class Glossary:
         return self._blank(question, [n for b in self.bodies for n in b.names])
 
     def residual(self, question: str) -> str:
-        """The question with body names and aspect phrases blanked: what is left is its topic."""
-        return self._blank(question, [n for b in self.bodies for n in b.names] +
-                           [p for ps in self.aspects.values() for p in ps])
+        """The question with body names and its aspect phrase blanked: what is left is its topic.
+
+        An aspect phrase goes once: in "Sở có nhiệm vụ gì về đánh giá nhiệm vụ khoa học?" the second
+        "nhiệm vụ" is the topic (a research task), not the aspect."""
+        return self._blank(question, [n for b in self.bodies for n in b.names],
+                           tuple(p for ps in self.aspects.values() for p in ps))
 
     def foreign_body_in(self, question: str) -> str | None:
         """A department the documents do not cover (Sở Y tế, Phòng Tài chính - Kế hoạch…), if named."""

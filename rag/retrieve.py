@@ -242,13 +242,14 @@ class Retriever:
         """Ranked units for `question`, best first, with a confidence signal for abstention."""
         top_k = top_k or self.settings.top_k
         ix, g = self.index, self.index.glossary
-        weights = _weights(question)
-        if not has_diacritics(question) and not is_english(question):
+        weights, english = _weights(question), is_english(question)
+        if not has_diacritics(question) and not english:
             question = restore_diacritics(question, ix.accents)
         query = g.expand(normalize(question))
-        topic = g.residual(question)  # body names are handled by the priors, not matched as words
+        subject = "; ".join(g.english_terms(question)) if english else question  # Vietnamese wording, for the priors
+        topic = g.residual(subject)  # body names are handled by the priors, not matched as words
         about_news = self._about_news(question)
-        bodies = [] if about_news else g.bodies_in(question)
+        bodies = [] if about_news else g.bodies_in(subject)
         lexical = g.expand(topic) if bodies and content_words(topic) else query
         lexical = strip_question_words(lexical) or lexical
         qv = self.embedder.queries([query])
@@ -257,7 +258,7 @@ class Retriever:
         by_unit: dict[str, float] = {}
         for uid, s in zip(ix.node_uids, fused.tolist()):
             by_unit[uid] = max(by_unit.get(uid, 0.0), s)
-        prior = self._priors(question, bodies, about_news)
+        prior = self._priors(subject, bodies, about_news)
         ranked = sorted(((uid, s + prior[uid]) for uid, s in by_unit.items()), key=lambda kv: -kv[1])
         referenced = self._referenced_units(question)
         head = [ScoredUnit(u, round(ranked[0][1] + 1.0, 4)) for u in referenced]

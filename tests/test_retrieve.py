@@ -49,9 +49,15 @@ def test_a_reference_to_a_missing_point_is_not_invented(retriever):
     ("ai quan ly diem phuc vu buu chinh o xa", 4),
     ("Trung tâm CĐS có nhiệm vụ gì?", 9),
     ("Sở KH&CN làm gì về SHTT?", 2),
+    ("chi cuc tieu chuan do luong chat luong con hoat dong khong", 11),
 ])
 def test_unaccented_and_abbreviated_questions(retriever, question, article):
     assert retriever.retrieve(question).units[0].unit.article == article
+
+
+def test_english_questions_name_the_body_and_the_aspect(retriever):
+    res = retriever.retrieve("What are the duties of the digital transformation centre?")
+    assert res.units[0].unit.label == "Điều 9, khoản 2"
 
 
 def test_tone_mark_variants_retrieve_the_same_units(retriever):
