@@ -137,8 +137,8 @@ class Assistant:
     def _standalone(self, question: str, history: list[dict], mode: str) -> str:
         if not history:
             return question
-        if mode == "llm":
-            return self._llm_answerer().condense(question, history)
+        if mode == "llm" and self.llm_answerer().condenses:
+            return self.llm_answerer().condense(question, history)
         return condense(question, history, self.retriever.index.glossary)
 
     def _should_abstain(self, retrieval: Retrieval) -> bool:
@@ -172,7 +172,8 @@ class Assistant:
             base.text += chunk
             yield chunk
 
-    def _llm_answerer(self):
+    def llm_answerer(self):
+        """The LLM answerer, created on first use (raises `RuntimeError` when no LLM is available)."""
         if self._llm is None:
             from .llm import LLMAnswerer
 
@@ -182,4 +183,4 @@ class Assistant:
     def _llm_answer(self, base: Answer, retrieval: Retrieval) -> Iterator[str]:
         from .llm import answer_with_llm
 
-        yield from answer_with_llm(self, self._llm_answerer(), base, retrieval)
+        yield from answer_with_llm(self, self.llm_answerer(), base, retrieval)

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from .answer import Answer, Assistant
 from .baselines import BASELINES, NaiveLlamaIndex, Span, single_retriever
+from .judge import summarize_judgements
 from .parse import Unit
 from .text import fold
 
@@ -145,13 +146,18 @@ def _pct(values: list[float], q: float) -> float:
 
 
 def run_eval(assistant: Assistant, items: list[Item], mode: str = "extractive", baselines: bool = True,
-             progress: bool = True) -> dict:
-    """Run everything over `items`; returns the metrics dict written to metrics.json."""
+             progress: bool = True, judge=None) -> dict:
+    """Run everything over `items`; returns the metrics dict written to metrics.json.
+
+    `judge`: an `rag.llm.LLMAnswerer` to also judge faithfulness (see `rag.judge`), or None."""
     from tqdm import tqdm
+
+    from .judge import judge_answer
 
     units = assistant.retriever.index.units
     naive = NaiveLlamaIndex(assistant.retriever) if baselines else None
     rows: list[dict] = []
+    to_judge: list[tuple[dict, Answer]] = []
     for item in tqdm(items, desc="Đánh giá", disable=not progress, unit="câu"):
         golds = [resolve_gold(g, units) for g in item.gold]
         ans = assistant.ask(item.question, item.history, mode)
@@ -169,11 +175,17 @@ def run_eval(assistant: Assistant, items: list[Item], mode: str = "extractive", 
                 row["naive"] = ranking_metrics(naive.retrieve(q), golds, containment=False)
                 for name in ("bm25", "dense"):
                     row[name] = ranking_metrics(single_retriever(assistant.retriever, name, q), golds)
+            if judge is not None and not ans.abstained:
+                to_judge.append((row, ans))
             if item.standalone:
                 alone = assistant.ask(item.standalone, (), mode)
                 row["standalone_metrics"] = {**ranking_metrics(_spans([s.unit for s in alone.retrieved]), golds),
                                              **answer_metrics(alone, item, golds, units)}
         rows.append(row)
+    # Judged after all answers: a judge prompt evicts the LLM's cached answer prefix, which
+    # would otherwise slow (and so misreport) every answer that follows it.
+    for row, ans in tqdm(to_judge, desc="Chấm bằng LLM", disable=not progress, unit="câu"):
+        row["judge"] = judge_answer(judge, ans)
     return summarize(rows, mode, baselines)
 
 
@@ -206,7 +218,7 @@ def summarize(rows: list[dict], mode: str, baselines: bool) -> dict:
         lat["first_token_ms"] = {"p50": _pct(ftt, 0.5), "p95": _pct(ftt, 0.95)}
     return {"mode": mode, "n": len(rows), "n_in_scope": len(inscope), "n_out_of_scope": len(oos),
             "headline": head, "by_kind": by_kind, "by_article": by_article, "followups": followups,
-            "baselines": base, "latency": lat,
+            "baselines": base, "latency": lat, "llm_judge": summarize_judgements(rows),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "failures": _failures(rows), "rows": rows}
 

@@ -114,11 +114,13 @@ def _heading(unit: Unit, body: Body | None, titles: dict[str, tuple[str, str | N
 
 
 def source_name(unit: Unit, glossary: Glossary, titles: dict[str, tuple[str, str | None]]) -> str:
-    """"Điều 7, khoản 2, điểm k — Trung tâm … (Trung tâm TĐC)": where a unit comes from, for LLM context."""
+    """"Trung tâm TĐC, Điều 7, khoản 2, điểm k": where a unit comes from, for LLM context.
+
+    The body's short name: every context token costs ~11 ms of prompt evaluation on 2 cores."""
     body = glossary.body_of_article(unit.article) if unit.kind != "paragraph" else None
     if unit.kind == "paragraph":
         return _heading(unit, None, titles)
-    return f"{unit.label} — {body.display}" if body else unit.label
+    return f"{body.short}, {unit.label}" if body else unit.label
 
 
 def compose(question: str, units: list[Unit], glossary: Glossary,

@@ -101,6 +101,7 @@ def _markdown(metrics: dict, charts: list[str], command: str) -> str:
     if f.get("n"):
         lines += ["", "## Câu hỏi nối tiếp so với cùng câu hỏi độc lập", "", "| chỉ số | nối tiếp | độc lập |", "|---|---|---|"]
         lines += [f"| {_TITLES[k]} | {_fmt(f[k])} | {_fmt(f[k + '_standalone'])} |" for k in ("hit@1", "gold_cited", "mention")]
+    lines += _judge_section(metrics)
     lat = metrics["latency"]
     lines += ["", "## Độ trễ (ms)", "", "| giai đoạn | p50 | p95 |", "|---|---|---|"]
     lines += [f"| {k} | {v['p50']} | {v['p95']} |" for k, v in lat.items()]
@@ -111,6 +112,17 @@ def _markdown(metrics: dict, charts: list[str], command: str) -> str:
                   f"  - truy hồi: {', '.join(fl['retrieved'][:5])}", f"  - trích dẫn: {', '.join(fl['cited']) or '–'}",
                   f"  - trả lời: {' '.join(fl['answer'].split())[:300]}"]
     return "\n".join(lines) + "\n"
+
+
+def _judge_section(metrics: dict) -> list[str]:
+    j = metrics.get("llm_judge")
+    if not j:
+        return []
+    return ["", "## Trung thực do LLM chấm (tham khảo, không phải chỉ số xác định, không dùng làm cổng CI)", "",
+            f"{j['sentences']} câu trong {j['answers']} câu trả lời, mỗi câu được LLM đối chiếu với đoạn trích nó dẫn "
+            "(`prompts/judge.txt`).", "", "| chỉ số | giá trị |", "|---|---|",
+            f"| câu được đoạn trích ủng hộ | {_fmt(j['sentence_support'])} |",
+            f"| câu trả lời mọi câu đều được ủng hộ | {_fmt(j['fully_supported_answers'])} |"]
 
 
 def write_report(metrics: dict, reports_dir: Path, command: str) -> Path:

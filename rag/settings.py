@@ -44,8 +44,8 @@ class Settings:
     llm_base_url: str = ""
     llm_model: str = ""
     llm_api_key: str = ""
-    llm_max_tokens: int = 120
-    llm_context_tokens: int = 300
+    llm_max_tokens: int = 100
+    llm_context_tokens: int = 200
     llm_threads: int = 2
     feedback_db: Path = field(default_factory=lambda: _cache_home() / "feedback.sqlite3")
     log_file: Path = field(default_factory=lambda: _cache_home() / "requests.log")

@@ -8,6 +8,7 @@ import sys
 import pytest
 
 from rag.answer import Assistant
+from rag.followup import condense
 from rag.llm import llm_available, local_model_path
 from rag.webapp import free_loopback_port, wait_for_url
 
@@ -41,6 +42,10 @@ def test_local_llm_answers_with_valid_citations(llm_settings, retriever):
         assert ans.timings["first_token"] > 0
     refused = a.ask("Thủ tục đăng ký kết hôn?", mode="llm")
     assert refused.abstained and refused.citations == []
+    history = [{"role": "user", "content": "Sở có nhiệm vụ gì về bưu chính?"}, {"role": "assistant", "content": "…"}]
+    follow = a.ask("Còn cấp xã thì sao?", history, mode="llm")  # the local model leaves follow-ups to the rules
+    assert follow.standalone == condense("Còn cấp xã thì sao?", history, retriever.index.glossary)
+    assert not follow.abstained and follow.retrieved[0].unit.article == 4
 
 
 def test_remote_backend_through_a_real_openai_compatible_server(llm_settings, retriever):
