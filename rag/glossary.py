@@ -102,10 +102,11 @@ class Glossary:
         text, accented = self._haystack(question)
         return [h for h, phrases in self.aspects.items() if any(self._matches(p, text, accented) for p in phrases)]
 
-    def cued_articles(self, question: str) -> set[int]:
-        """Articles of the role (service delivery or state management) the question's wording points to."""
+    def cued_articles(self, question: str, overriding: bool = False) -> set[int]:
+        """Articles of the role (service delivery, state management…) the question's wording points to;
+        with `overriding`, only cues that outweigh the body a question names (`"overrides_bodies"`)."""
         text, accented = self._haystack(question)
-        return {a for cue in self.role_cues.values()
+        return {a for cue in self.role_cues.values() if cue.get("overrides_bodies", False) == overriding
                 if any(self._matches(p, text, accented) for p in cue["phrases"]) for a in cue["articles"]}
 
     def _blank(self, question: str, phrases: list[str], once: tuple[str, ...] = ()) -> str:

@@ -190,9 +190,13 @@ class Retriever:
     def _priors(self, question: str, bodies: list, about_news: bool) -> dict[str, float]:
         """Structural bonuses: the body a question names, the aspect it asks about, news vs circular."""
         ix, g = self.index, self.index.glossary
-        articles = {a for b in bodies for a in b.articles}
+        defining = g.cued_articles(question, overriding=True)  # "ai quy định chức năng của Phòng …?"
+        if defining:  # the body named is being defined; the ones acting are those of Điều 12
+            articles, cued, bodies = defining, set(), []
+        else:
+            articles = {a for b in bodies for a in b.articles}
+            cued = set() if bodies or about_news else g.cued_articles(question)
         headings = g.aspects_in(question) if bodies and not content_words(g.residual(question)) else []
-        cued = set() if bodies or about_news else g.cued_articles(question)
         prior: dict[str, float] = {}
         for uid, u in ix.units.items():
             bonus = -NEWS_PENALTY if u.kind == "paragraph" and not about_news else 0.0

@@ -19,3 +19,9 @@ def test_the_aspect_phrase_is_blanked_once_and_the_topic_kept():
 def test_the_former_sub_department_is_not_the_centre():
     assert [b.short for b in G.bodies_in("Chi cục Tiêu chuẩn Đo lường Chất lượng còn hoạt động không?")] == ["Chi cục TĐC"]
     assert [b.short for b in G.bodies_in("Trung tâm Tiêu chuẩn Đo lường Chất lượng làm gì?")] == ["Trung tâm TĐC"]
+
+
+def test_a_who_defines_cue_outweighs_the_body_named():
+    question = "Chức năng của Phòng Văn hóa - Xã hội do ai quy định?"
+    assert G.cued_articles(question, overriding=True) == {12}
+    assert G.cued_articles("Phòng Văn hóa - Xã hội có chức năng gì?", overriding=True) == set()

@@ -60,6 +60,14 @@ def test_english_questions_name_the_body_and_the_aspect(retriever):
     assert res.units[0].unit.label == "Điều 9, khoản 2"
 
 
+@pytest.mark.parametrize("question, label", [
+    ("Chức năng của Phòng Văn hóa - Xã hội do ai quy định?", "Điều 12, khoản 3"),
+    ("Ai quyết định thành lập đơn vị sự nghiệp thuộc Sở?", "Điều 12, khoản 1, điểm b"),
+])
+def test_who_defines_a_body_is_answered_by_the_implementation_article(retriever, question, label):
+    assert retriever.retrieve(question).units[0].unit.label == label
+
+
 def test_tone_mark_variants_retrieve_the_same_units(retriever):
     a = retriever.retrieve("Phòng Văn hóa - Xã hội có chức năng gì?")
     b = retriever.retrieve("Phòng Văn hoá - Xã hội có chức năng gì?")
