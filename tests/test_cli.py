@@ -72,3 +72,58 @@ def test_help_lists_the_commands(capsys):
     with pytest.raises(SystemExit) as e:
         main(["--help"])
     assert e.value.code == 0 and "retrieve" in capsys.readouterr().out
+
+
+def test_ask_prints_the_answer_and_its_sources(capsys, built_index):
+    code, out, _ = run(capsys, ["ask", "Đơn vị nào phụ trách mã số mã vạch?", "--mode", "extractive"])
+    answer, sources = out.split("\nNguồn:\n")
+    assert code == 0 and "Trung tâm TĐC" in answer and "[1]" in answer
+    assert sources.startswith("[1] Điều 7")
+
+
+def test_ask_json_refuses_out_of_scope_without_sources(capsys, built_index):
+    code, out, _ = run(capsys, ["ask", "Thủ tục đăng ký kết hôn?", "--json", "--mode", "extractive"])
+    record = json.loads(out)
+    assert code == 0 and record["abstained"] and record["citations"] == [] and "Xin lỗi" in record["answer"]
+
+
+def test_ask_jsonl_schema_follow_ups_and_bad_lines(capsys, monkeypatch, built_index):
+    history = [{"role": "user", "content": "Sở có nhiệm vụ gì về bưu chính?"}, {"role": "assistant", "content": "…"}]
+    stdin = "\n".join([json.dumps({"id": 1, "question": "Còn cấp xã thì sao?", "history": history}, ensure_ascii=False),
+                       json.dumps({"id": 2, "question": "Ai?", "history": "không phải danh sách"}, ensure_ascii=False),
+                       "{oops"]) + "\n"
+    code, out, _ = run(capsys, ["ask", "--jsonl", "--mode", "extractive"], stdin, monkeypatch)
+    first, second, third = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and {"id", "answer", "abstained", "mode", "citations", "retrieved", "latency_ms"} <= set(first)
+    assert first["id"] == 1 and first["citations"][0]["article"] == 4 and not first["abstained"]
+    assert set(first["citations"][0]) >= {"doc_id", "article", "clause", "point", "label", "quote"}
+    assert second == {"id": 2, "error": second["error"]} and "history" in second["error"]
+    assert third["id"] is None and "JSON" in third["error"]
+
+
+def test_llm_mode_without_a_model_is_a_one_line_error(capsys, monkeypatch, built_index, tmp_path):
+    monkeypatch.setenv("RAG_LLM_MODEL_PATH", str(tmp_path / "absent.gguf"))
+    code, out, err = run(capsys, ["ask", "Đơn vị nào phụ trách mã số mã vạch?", "--mode", "llm"])
+    assert code == 1 and out == "" and err.startswith("Lỗi:") and "setup-llm" in err and "Traceback" not in err
+
+
+def test_eval_writes_a_report_with_charts(capsys, built_index, tmp_path):
+    from pathlib import Path
+
+    golden = Path(__file__).parent.parent / "eval" / "golden.jsonl"
+    lines = golden.read_text(encoding="utf-8").splitlines()
+    picked = [next(line for line in lines if f'"kind": "{kind}"' in line) for kind in ("who", "out_of_scope", "followup")]
+    small = tmp_path / "small.jsonl"
+    small.write_text("\n".join(picked) + "\n", encoding="utf-8")
+    code, out, _ = run(capsys, ["eval", "--quick", "--golden", str(small), "--reports-dir", str(tmp_path / "reports")])
+    report = Path(out.strip().splitlines()[-1].removeprefix("Báo cáo: "))
+    metrics = json.loads((report.parent / "metrics.json").read_text(encoding="utf-8"))
+    assert code == 0 and metrics["n"] == 3 and metrics["headline"]["refusal_oos"] == 1.0
+    assert "## Chỉ số chính" in report.read_text(encoding="utf-8")
+    assert {"by_kind.png", "latency.png"} <= {p.name for p in report.parent.glob("*.png")}
+
+
+def test_eval_judge_without_an_llm_is_a_one_line_error(capsys, monkeypatch, built_index, tmp_path):
+    monkeypatch.setenv("RAG_LLM_MODEL_PATH", str(tmp_path / "absent.gguf"))
+    code, _, err = run(capsys, ["eval", "--quick", "--judge", "--reports-dir", str(tmp_path)])
+    assert code == 1 and err.startswith("Lỗi:") and "setup-llm" in err
