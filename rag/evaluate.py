@@ -61,7 +61,17 @@ def load_golden(path: Path) -> list[Item]:
 
 
 def resolve_gold(gold: dict, units: dict[str, Unit]) -> Unit:
-    """The corpus unit a gold reference names; `KeyError` when it does not exist."""
+    """The corpus unit a gold reference names; `KeyError` when it does not exist.
+
+    A reference with no article and no paragraph (`{"doc_id": news, "article": null, …}`, the
+    shape `retrieve --jsonl` gives news paragraphs) names the whole document: any of its
+    paragraphs counts."""
+    if gold.get("article") is None and gold.get("paragraph") is None:
+        parts = [u for u in units.values() if u.doc_id == gold["doc_id"]]
+        if not parts:
+            raise KeyError(f"document {gold['doc_id']!r} is not in the corpus")
+        return Unit(gold["doc_id"], gold["doc_id"], "document", parts[0].breadcrumb, parts[0].breadcrumb, "",
+                    min(u.start for u in parts), max(u.end for u in parts))
     for u in units.values():
         if u.doc_id != gold["doc_id"]:
             continue

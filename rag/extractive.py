@@ -38,7 +38,8 @@ class Section:
 
 
 def choose_units(retrieval: Retrieval, glossary: Glossary) -> list[Unit]:
-    """The units worth citing: explicit references, else the best-scoring ones, one per body for "who" questions."""
+    """The units worth citing: explicit references, else the best-scoring ones; one per body for "who"
+    questions and for questions that name several bodies."""
     ranked = retrieval.units
     if not ranked:
         return []
@@ -46,7 +47,15 @@ def choose_units(retrieval: Retrieval, glossary: Glossary) -> list[Unit]:
         return [s.unit for s in ranked if s.score > ranked[0].score - 1e-6][:MAX_CITED]
     best = ranked[0].score
     candidates = [s for s in ranked[:8] if s.score >= best - SCORE_WINDOW]
-    if _WHO.search(retrieval.question):
+    if len(retrieval.bodies) >= 2:  # a comparison: every body named gets its best unit (see retrieve.one_per_body)
+        named = [b for b in glossary.bodies if b.short in retrieval.bodies]
+        chosen = [ranked[0]]
+        for body in named:
+            first = next((s for s in ranked if s.unit.article in body.articles), None)
+            if first is not None and first not in chosen:
+                chosen.append(first)
+        chosen += [s for s in candidates if s not in chosen]
+    elif _WHO.search(retrieval.question):
         chosen: list[ScoredUnit] = []
         news_ok = ranked[0].unit.kind == "paragraph"  # news joins a "who" answer only when it leads
         for s in ranked[:8]:  # the best unit of each body first, then the rest

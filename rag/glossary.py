@@ -149,16 +149,26 @@ def _find(needle: str, haystack: str) -> tuple[int, int] | None:
     return (m.start(), m.end()) if m else None
 
 
-def load_glossary(data_dir: Path, defined: dict[str, tuple[str, str]] | None = None) -> Glossary:
-    """Read `data/glossary.json` and merge short names the corpus defines (see `parse.defined_aliases`)."""
+def load_glossary(data_dir: Path, defined: dict[str, tuple[tuple[str, ...], str]] | None = None) -> Glossary:
+    """Read `data/glossary.json` and merge the names the corpus defines (see `parse.defined_aliases`).
+
+    A body is also named by its full name and by every name the circular gives it, so that
+    "Trung tâm Thông tin và Thống kê khoa học và công nghệ" is blanked whole from a question's
+    topic, not left as "… và công nghệ"."""
     raw = json.loads((data_dir / "glossary.json").read_text(encoding="utf-8"))
+    defined = defined or {}
     expansions = {normalize(k): normalize(v) for k, v in raw["expansions"].items()}
-    for alias, (full, _uid) in (defined or {}).items():
-        if full and alias not in expansions and " " in alias:
-            expansions[normalize(alias)] = normalize(full)
+    for alias, (names, _uid) in defined.items():
+        if names and alias not in expansions and " " in alias:
+            expansions[normalize(alias)] = normalize(names[0])
+
+    def body_names(b: dict) -> list[str]:
+        given = defined.get(b["short"], ((), ""))[0]
+        return list(dict.fromkeys(normalize(n).lower() for n in [*b["names"], b["name"], *given]))
+
     return Glossary.from_dict({
         "expansions": expansions,
-        "bodies": [{**b, "names": [normalize(n) for n in b["names"]]} for b in raw["bodies"]],
+        "bodies": [{**b, "names": body_names(b)} for b in raw["bodies"]],
         "aspects": {normalize(h): [normalize(p) for p in ps] for h, ps in raw.get("aspects", {}).items()},
         "foreign_bodies": [normalize(b) for b in raw.get("foreign_bodies", [])],
         "not_names": [normalize(n) for n in raw.get("not_names", [])],

@@ -27,7 +27,7 @@ _ARTICLE = re.compile(r"^Điều (\d+)\.\s*(.*)$")
 _CLAUSE = re.compile(r"^(\d+)\.\s+(.*)$")
 _POINT = re.compile(rf"^({'|'.join(POINT_LETTERS)})\)\s+(.*)$")
 _ALIAS = re.compile(r"\(([^()]*?)gọi tắt là ([^()]+?)\)")
-_NAMED = re.compile(r"có tên gọi là (.+?)(?: hoặc|,|$)")
+_NAMED = re.compile(r"có tên gọi là (.+?)(?: hoặc tên gọi khác|,?\s*$)")
 
 
 @dataclass
@@ -170,19 +170,20 @@ def parse_document(doc: Document) -> list[Unit]:
     return units
 
 
-def defined_aliases(units: list[Unit]) -> dict[str, tuple[str, str]]:
-    """Short names the text defines ("sau đây gọi tắt là Trung tâm TĐC") → (full name or "", uid).
+def defined_aliases(units: list[Unit]) -> dict[str, tuple[tuple[str, ...], str]]:
+    """Short names the text defines ("sau đây gọi tắt là Trung tâm TĐC") → (the full names it gives, uid).
 
-    The full name is found only when the text states it ("có tên gọi là ..."); `data/glossary.json`
-    supplies the rest.
+    Full names are those the text states ("có tên gọi là Trung tâm Chuyển đổi số hoặc Trung tâm
+    Chuyển đổi số và Công nghệ thông tin hoặc tên gọi khác"), first the one it names first;
+    empty when it states none (`data/glossary.json` supplies the rest).
     """
-    out: dict[str, tuple[str, str]] = {}
+    out: dict[str, tuple[tuple[str, ...], str]] = {}
     for u in units:
         if u.children:
             continue
         for m in _ALIAS.finditer(u.text):
             alias = m.group(2).strip()
             named = _NAMED.search(m.group(1))
-            full = named.group(1).strip() if named else ""
-            out.setdefault(alias, (full, u.uid))
+            names = tuple(n.strip() for n in re.split(r",| hoặc ", named.group(1)) if n.strip()) if named else ()
+            out.setdefault(alias, (names, u.uid))
     return out

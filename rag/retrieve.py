@@ -8,7 +8,8 @@ Pipeline for one question (each step a small function below):
    so that lexical matching looks at the topic), keep each unit's best node;
 4. structural priors: units of the body the question names, the clause that answers a generic
    "có nhiệm vụ gì" about that body, and the circular over news unless the question names
-   something only the news mention (a province, a person);
+   something only the news mention (a province, a person); with two bodies named, the best
+   unit of each comes right after the top one;
 5. confidence in [0, 1] from how much of the question's topic the top units cover and the dense
    similarity; zero when the question is about a department these documents do not cover.
 
@@ -78,6 +79,18 @@ class Retrieval:
     confidence: float
     referenced: bool  # the question named a unit explicitly and it exists
     out_of_scope: str | None = None  # the uncovered department the question names, if any
+    bodies: tuple[str, ...] = ()  # short names of the bodies the question names ("Sở", "Trung tâm TĐC")
+
+
+def one_per_body(ranked: list[tuple[str, float]], units: dict[str, Unit], bodies: list) -> list[tuple[str, float]]:
+    """With two or more bodies named ("Sở và Phòng Văn hóa - Xã hội làm gì về bưu chính?"), the best
+    unit of each named body follows the top one, so a comparison sees every side. Order, not score,
+    is then the rank."""
+    if len(bodies) < 2 or not ranked:
+        return ranked
+    best = [next((pair for pair in ranked if units[pair[0]].article in b.articles), None) for b in bodies]
+    lifted = sorted({pair for pair in best if pair and pair != ranked[0]}, key=lambda pair: -pair[1])
+    return [ranked[0], *lifted, *(pair for pair in ranked[1:] if pair not in lifted)]
 
 
 def _minmax(x: np.ndarray) -> np.ndarray:
@@ -187,12 +200,14 @@ class Retriever:
         self._unit_terms()
         return bool(set(self._topic_terms(question)) & self._news_only)
 
-    def _priors(self, question: str, bodies: list, about_news: bool) -> dict[str, float]:
-        """Structural bonuses: the body a question names, the aspect it asks about, news vs circular."""
+    def _priors(self, question: str, bodies: list, about_news: bool, defining: set[int]) -> dict[str, float]:
+        """Structural bonuses: the body a question names, the aspect it asks about, news vs circular.
+
+        `defining`: the articles of a cue that outweighs the bodies named ("ai quy định chức năng
+        của Phòng …?": the Phòng is being defined, the ones acting are those of Điều 12)."""
         ix, g = self.index, self.index.glossary
-        defining = g.cued_articles(question, overriding=True)  # "ai quy định chức năng của Phòng …?"
-        if defining:  # the body named is being defined; the ones acting are those of Điều 12
-            articles, cued, bodies = defining, set(), []
+        if defining:
+            articles, cued = defining, set()
         else:
             articles = {a for b in bodies for a in b.articles}
             cued = set() if bodies or about_news else g.cued_articles(question)
@@ -253,8 +268,10 @@ class Retriever:
         subject = "; ".join(g.english_terms(question)) if english else question  # Vietnamese wording, for the priors
         topic = g.residual(subject)  # body names are handled by the priors, not matched as words
         about_news = self._about_news(question)
-        bodies = [] if about_news else g.bodies_in(subject)
-        lexical = g.expand(topic) if bodies and content_words(topic) else query
+        named = [] if about_news else g.bodies_in(subject)
+        defining = g.cued_articles(subject, overriding=True)
+        bodies = [] if defining else named  # the bodies that act; a defined body is what is asked about
+        lexical = g.expand(topic) if named and content_words(topic) else query
         lexical = strip_question_words(lexical) or lexical
         qv = self.embedder.queries([query])
         raw = self._node_scores(qv, lexical)
@@ -262,8 +279,9 @@ class Retriever:
         by_unit: dict[str, float] = {}
         for uid, s in zip(ix.node_uids, fused.tolist()):
             by_unit[uid] = max(by_unit.get(uid, 0.0), s)
-        prior = self._priors(subject, bodies, about_news)
+        prior = self._priors(subject, bodies, about_news, defining)
         ranked = sorted(((uid, s + prior[uid]) for uid, s in by_unit.items()), key=lambda kv: -kv[1])
+        ranked = one_per_body(ranked, ix.units, bodies)
         referenced = self._referenced_units(question)
         head = [ScoredUnit(u, round(ranked[0][1] + 1.0, 4)) for u in referenced]
         seen = {u.uid for u in referenced}
@@ -275,7 +293,7 @@ class Retriever:
             confidence = 1.0
         else:
             confidence = self._confidence(question, [s.unit for s in units[:3]], float(raw["dense"].max()), qv)
-        return Retrieval(question, query, units, confidence, bool(referenced), foreign)
+        return Retrieval(question, query, units, confidence, bool(referenced), foreign, tuple(b.short for b in bodies))
 
 
 def unit_record(scored: ScoredUnit) -> dict:

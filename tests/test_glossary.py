@@ -2,6 +2,8 @@
 from pathlib import Path
 
 from rag.glossary import load_glossary
+from rag.index import parse_corpus
+from rag.settings import ROOT
 
 G = load_glossary(Path(__file__).resolve().parent.parent / "data")
 
@@ -25,3 +27,24 @@ def test_a_who_defines_cue_outweighs_the_body_named():
     question = "Chức năng của Phòng Văn hóa - Xã hội do ai quy định?"
     assert G.cued_articles(question, overriding=True) == {12}
     assert G.cued_articles("Phòng Văn hóa - Xã hội có chức năng gì?", overriding=True) == set()
+
+
+def test_a_body_is_named_by_every_name_the_circular_gives_it():
+    _units, glossary = parse_corpus(ROOT / "data")
+    question = "Trung tâm Thông tin và Thống kê khoa học và công nghệ có nhiệm vụ gì?"
+    assert [b.short for b in glossary.bodies_in(question)] == ["Trung tâm Thông tin"]
+    assert "công nghệ" not in glossary.residual(question)
+    alt = "Trung tâm Chuyển đổi số và Công nghệ thông tin có những phòng nào?"  # Điều 9's second name
+    assert [b.short for b in glossary.bodies_in(alt)] == ["Trung tâm CĐS"] and "thông tin" not in glossary.residual(alt)
+
+
+def test_centres_under_the_department_do_not_name_the_department():
+    assert [b.short for b in G.bodies_in("Những trung tâm nào thuộc Sở được tự chủ?")] == []
+    assert [b.short for b in G.bodies_in("Sở có nhiệm vụ gì về bưu chính?")] == ["Sở"]
+
+
+def test_no_department_called_foreign_is_named_by_the_circular_itself():
+    """Otherwise a question quoting the circular would be refused as out of scope."""
+    units, glossary = parse_corpus(ROOT / "data")
+    named = {(u.label, glossary.foreign_body_in(u.text)) for u in units if u.doc_id == "10/2025/TT-BKHCN"}
+    assert {pair for pair in named if pair[1]} == set()

@@ -71,8 +71,12 @@ def test_preamble_keeps_number_date_and_legal_bases(units):
 
 def test_defined_short_names_become_aliases(units):
     aliases = defined_aliases(units)
-    assert aliases["Trung tâm TĐC"][0] == "Trung tâm Tiêu chuẩn Đo lường Chất lượng"
+    assert aliases["Trung tâm TĐC"][0] == ("Trung tâm Tiêu chuẩn Đo lường Chất lượng",)
     assert aliases["Trung tâm TĐC"][1].endswith("Điều 7, khoản 1")
+    assert aliases["Trung tâm CĐS"][0] == ("Trung tâm Chuyển đổi số", "Trung tâm Chuyển đổi số và Công nghệ thông tin")
+    assert aliases["Trung tâm ĐMST"][0] == ("Trung tâm Hỗ trợ khởi nghiệp và Đổi mới sáng tạo", "Trung tâm Đổi mới sáng tạo",
+                                            "Trung tâm Đổi mới sáng tạo và hỗ trợ khởi nghiệp")
+    assert aliases["Sở"][0] == ()
     assert {"Sở", "TBT", "Trung tâm CĐS", "Trung tâm ĐMST"} <= set(aliases)
 
 
