@@ -164,7 +164,7 @@ class Assistant:
         """Fill `base` with the extractive answer, yielding it line by line."""
         glossary = self.retriever.index.glossary
         units = extractive.choose_units(retrieval, glossary)
-        lines = extractive.compose(base.question, units, glossary, self.titles)
+        lines = extractive.compose(base.question, units, glossary, self.titles, self.retriever.index.units)
         base.citations = self.citations_for(units)
         base.mode = "extractive"
         for i, line in enumerate(lines):

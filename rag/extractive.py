@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from .glossary import Body, Glossary
 from .parse import Unit
 from .retrieve import Retrieval, ScoredUnit, content_words, strip_question_words
+from .text import fold
 
 MAX_CITED = 3
 SCORE_WINDOW = 0.12  # units scoring within this of the best are candidates
@@ -132,14 +133,34 @@ def source_name(unit: Unit, glossary: Glossary, titles: dict[str, tuple[str, str
     return f"{body.short}, {unit.label}" if body else unit.label
 
 
+def lead_in(unit: Unit, all_units: dict[str, Unit], glossary: Glossary) -> str:
+    """The opening words of the clause a point continues, verbatim: "Ủy ban nhân dân các tỉnh, thành
+    phố trực thuộc Trung ương" for Điều 12.1.b, "Trình Ủy ban nhân dân cấp tỉnh" for Điều 2.1.a.
+
+    Why: a point often does not say who acts or about what; its clause's first line does. Generic
+    headings ("Nhiệm vụ, quyền hạn", "Cơ cấu tổ chức") add nothing to the answer's heading: "" then."""
+    parent = all_units.get(unit.parent or "") if unit.kind == "point" else None
+    if parent is None or parent.kind != "clause":
+        return ""
+    first = _MARKER.sub("", parent.own_text.split("\n", 1)[0], count=1).strip().rstrip(":").strip()
+    generic = any(fold(first).startswith(fold(h)) for h in glossary.aspects)
+    return "" if generic or len(first) > 120 else first
+
+
 def compose(question: str, units: list[Unit], glossary: Glossary,
-            titles: dict[str, tuple[str, str | None]]) -> list[str]:
-    """Answer lines; the unit cited as [n] is `units[n-1]`."""
+            titles: dict[str, tuple[str, str | None]], all_units: dict[str, Unit]) -> list[str]:
+    """Answer lines; the unit cited as [n] is `units[n-1]`. `all_units` (uid → unit) gives each
+    point its clause's lead-in, shown once per section."""
     number = {u.uid: i for i, u in enumerate(units, 1)}
     regulation = any(u.kind != "paragraph" for u in units)
     lines = ["Theo Thông tư 10/2025/TT-BKHCN:" if regulation else "Theo các tin bài liên quan:"]
     for sec in sections(units, glossary, titles):
-        quotes = "; ".join(f"“{fragment(u, question)}” ({u.label}) [{number[u.uid]}]" if u.kind != "paragraph"
-                           else f"“{fragment(u, question)}” [{number[u.uid]}]" for u in sec.units)
-        lines.append(f"- {sec.heading}: {quotes}.")
+        quotes, shown = [], set()
+        for u in sec.units:
+            lead = lead_in(u, all_units, glossary)
+            prefix = f"{lead}: " if lead and lead not in shown else ""
+            shown.add(lead)
+            label = f" ({u.label})" if u.kind != "paragraph" else ""
+            quotes.append(f"{prefix}“{fragment(u, question)}”{label} [{number[u.uid]}]")
+        lines.append(f"- {sec.heading}: {'; '.join(quotes)}.")
     return lines

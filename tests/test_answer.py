@@ -34,6 +34,21 @@ def test_barcode_question_names_the_centre_and_the_department(assistant):
     assert_citations_are_real(ans)
 
 
+def test_a_point_is_introduced_by_its_clause_when_the_clause_names_the_actor(assistant):
+    ans = assistant.ask("Ai quyết định thành lập đơn vị sự nghiệp công lập thuộc Sở?", mode="extractive")
+    assert ans.citations[0].label == "Điều 12, khoản 1, điểm b"
+    assert "Ủy ban nhân dân các tỉnh, thành phố trực thuộc Trung ương: “Quyết định thành lập" in ans.text
+    assert_citations_are_real(ans)
+
+
+def test_a_comparison_cites_every_body_it_names(assistant):
+    ans = assistant.ask("So sánh nhiệm vụ về bưu chính của Sở và của Phòng Văn hóa - Xã hội", mode="extractive")
+    assert {c.label.split(",")[0] for c in ans.citations} >= {"Điều 2", "Điều 4"}
+    assert "Phòng Văn hóa - Xã hội" in ans.text and "Sở Khoa học và Công nghệ" in ans.text
+    assert "Nhiệm vụ, quyền hạn:" not in ans.text  # generic headings are not lead-ins
+    assert_citations_are_real(ans)
+
+
 @pytest.mark.parametrize("question", ["Thủ tục đăng ký kết hôn?", "Sở Y tế có nhiệm vụ gì?", "Giá vàng hôm nay?"])
 def test_out_of_scope_questions_are_refused_without_sources(assistant, question):
     ans = assistant.ask(question, mode="extractive")
