@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from .glossary import Body, Glossary
 from .parse import Unit
-from .retrieve import Retrieval, ScoredUnit, content_words, strip_question_words
+from .retrieve import Retrieval, ScoredUnit, content_words, first_of_each_body, strip_question_words
 from .text import fold
 
 MAX_CITED = 3
@@ -49,12 +49,8 @@ def choose_units(retrieval: Retrieval, glossary: Glossary) -> list[Unit]:
     best = ranked[0].score
     candidates = [s for s in ranked[:8] if s.score >= best - SCORE_WINDOW]
     if len(retrieval.bodies) >= 2:  # a comparison: every body named gets its best unit (see retrieve.one_per_body)
-        named = [b for b in glossary.bodies if b.short in retrieval.bodies]
         chosen = [ranked[0]]
-        for body in named:
-            first = next((s for s in ranked if s.unit.article in body.articles), None)
-            if first is not None and first not in chosen:
-                chosen.append(first)
+        chosen += [s for s in first_of_each_body(ranked, retrieval.bodies, lambda s: s.unit.article) if s not in chosen]
         chosen += [s for s in candidates if s not in chosen]
     elif _WHO.search(retrieval.question):
         chosen: list[ScoredUnit] = []

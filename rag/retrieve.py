@@ -26,6 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .embed import Embedder
+from .glossary import Body
 from .index import LoadedIndex, load_index
 from .nodes import index_text
 from .parse import POINT_LETTERS, Unit
@@ -79,7 +80,12 @@ class Retrieval:
     confidence: float
     referenced: bool  # the question named a unit explicitly and it exists
     out_of_scope: str | None = None  # the uncovered department the question names, if any
-    bodies: tuple[str, ...] = ()  # short names of the bodies the question names ("Sở", "Trung tâm TĐC")
+    bodies: tuple[Body, ...] = ()  # the bodies the question names and asks to act
+
+
+def first_of_each_body(ranked: list, bodies, article) -> list:
+    """The first item of `ranked` in each body's articles (`article(item)` gives an item's article)."""
+    return [x for x in (next((x for x in ranked if article(x) in b.articles), None) for b in bodies) if x is not None]
 
 
 def one_per_body(ranked: list[tuple[str, float]], units: dict[str, Unit], bodies: list) -> list[tuple[str, float]]:
@@ -88,8 +94,8 @@ def one_per_body(ranked: list[tuple[str, float]], units: dict[str, Unit], bodies
     is then the rank."""
     if len(bodies) < 2 or not ranked:
         return ranked
-    best = [next((pair for pair in ranked if units[pair[0]].article in b.articles), None) for b in bodies]
-    lifted = sorted({pair for pair in best if pair and pair != ranked[0]}, key=lambda pair: -pair[1])
+    best = first_of_each_body(ranked, bodies, lambda pair: units[pair[0]].article)
+    lifted = sorted({pair for pair in best if pair != ranked[0]}, key=lambda pair: -pair[1])
     return [ranked[0], *lifted, *(pair for pair in ranked[1:] if pair not in lifted)]
 
 
@@ -293,7 +299,7 @@ class Retriever:
             confidence = 1.0
         else:
             confidence = self._confidence(question, [s.unit for s in units[:3]], float(raw["dense"].max()), qv)
-        return Retrieval(question, query, units, confidence, bool(referenced), foreign, tuple(b.short for b in bodies))
+        return Retrieval(question, query, units, confidence, bool(referenced), foreign, tuple(bodies))
 
 
 def unit_record(scored: ScoredUnit) -> dict:

@@ -1,11 +1,19 @@
 """Glossary matching is pure logic over data/glossary.json: no model needed."""
 from pathlib import Path
 
+import pytest
+
 from rag.glossary import load_glossary
 from rag.index import parse_corpus
 from rag.settings import ROOT
 
 G = load_glossary(Path(__file__).resolve().parent.parent / "data")
+
+
+@pytest.fixture(scope="module")
+def parsed():
+    """Units and the glossary with the names the circular defines (one parse for the module)."""
+    return parse_corpus(ROOT / "data")
 
 
 def test_english_phrases_match_longest_first_and_once():
@@ -29,8 +37,8 @@ def test_a_who_defines_cue_outweighs_the_body_named():
     assert G.cued_articles("Phòng Văn hóa - Xã hội có chức năng gì?", overriding=True) == set()
 
 
-def test_a_body_is_named_by_every_name_the_circular_gives_it():
-    _units, glossary = parse_corpus(ROOT / "data")
+def test_a_body_is_named_by_every_name_the_circular_gives_it(parsed):
+    _units, glossary = parsed
     question = "Trung tâm Thông tin và Thống kê khoa học và công nghệ có nhiệm vụ gì?"
     assert [b.short for b in glossary.bodies_in(question)] == ["Trung tâm Thông tin"]
     assert "công nghệ" not in glossary.residual(question)
@@ -43,8 +51,8 @@ def test_centres_under_the_department_do_not_name_the_department():
     assert [b.short for b in G.bodies_in("Sở có nhiệm vụ gì về bưu chính?")] == ["Sở"]
 
 
-def test_no_department_called_foreign_is_named_by_the_circular_itself():
+def test_no_department_called_foreign_is_named_by_the_circular_itself(parsed):
     """Otherwise a question quoting the circular would be refused as out of scope."""
-    units, glossary = parse_corpus(ROOT / "data")
+    units, glossary = parsed
     named = {(u.label, glossary.foreign_body_in(u.text)) for u in units if u.doc_id == "10/2025/TT-BKHCN"}
     assert {pair for pair in named if pair[1]} == set()
