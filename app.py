@@ -3,7 +3,7 @@
 Environment: RAG_HOST / RAG_PORT are not settings of the product; use the CLI flags
 (`python -m rag serve --host 0.0.0.0 --port 7860`) to change where it listens.
 """
-from rag.webapp import serve
+from rag.app.webapp import serve
 
 if __name__ == "__main__":
     serve()

@@ -26,7 +26,7 @@ def main() -> None:
     from playwright.sync_api import sync_playwright
 
     from rag.settings import get_settings
-    from rag.webapp import serve_in_background
+    from rag.app.webapp import serve_in_background
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--questions", type=int, default=10)

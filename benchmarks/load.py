@@ -27,7 +27,7 @@ QUESTIONS = [
 
 def start_app() -> tuple[str, object]:
     from rag.settings import get_settings
-    from rag.webapp import serve_in_background
+    from rag.app.webapp import serve_in_background
 
     tmp = Path(tempfile.mkdtemp())
     settings = dataclasses.replace(get_settings(), answer_mode="extractive", feedback_db=tmp / "fb.sqlite3",

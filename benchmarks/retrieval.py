@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from rag.answer import Assistant  # noqa: E402
-from rag.baselines import NaiveLlamaIndex, Span, single_retriever  # noqa: E402
-from rag.evaluate import load_golden, ranking_metrics, resolve_gold  # noqa: E402
-from rag.index import build_index  # noqa: E402
+from rag.answers.assistant import Assistant  # noqa: E402
+from rag.evaluation.baselines import NaiveLlamaIndex, Span, single_retriever  # noqa: E402
+from rag.evaluation.evaluate import load_golden, ranking_metrics, resolve_gold  # noqa: E402
+from rag.search.index import build_index  # noqa: E402
 from rag.settings import ROOT, get_settings  # noqa: E402
 
 
@@ -57,7 +57,7 @@ def main() -> None:
     for _ in range(args.repeat):
         for q in questions:
             t = time.perf_counter()
-            assistant.retriever.retrieve(q)
+            assistant.retriever.search(q)
             lat.append((time.perf_counter() - t) * 1000)
     ans_lat = []
     for q in questions:
@@ -76,7 +76,7 @@ def main() -> None:
         if it.abstain:
             continue
         golds = [resolve_gold(g, units) for g in it.gold]
-        res = assistant.retriever.retrieve(it.question)
+        res = assistant.retriever.search(it.question)
         systems["product"].append(ranking_metrics([Span(s.unit.doc_id, s.unit.start, s.unit.end) for s in res.units], golds))
         systems["naive llama-index"].append(ranking_metrics(naive.retrieve(it.question), golds, containment=False))
         systems["bm25 alone"].append(ranking_metrics(single_retriever(assistant.retriever, "bm25", it.question), golds))

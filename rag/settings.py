@@ -47,6 +47,32 @@ class Settings:
     llm_max_tokens: int = 100
     llm_context_tokens: int = 200
     llm_threads: int = 2
+    llm_timeout: float = 30.0  # seconds before a remote LLM call gives up (then auto mode answers extractively)
+    # Retrieval: weights and thresholds tuned on eval/golden.jsonl (see eval/README.md).
+    candidates_per_retriever: int = 1000  # top N of each retriever before fusion (a top-k store such as pgvector ranks the same)
+    weights_accented: tuple[float, ...] = (0.45, 0.30, 0.25)  # dense, BM25 words, BM25 folded: typed with diacritics
+    weights_unaccented: tuple[float, ...] = (0.45, 0.15, 0.40)  # restored accents are guesses: lean on folded BM25
+    weights_english: tuple[float, ...] = (0.5, 0.25, 0.25)  # after the glossary adds the Vietnamese terms
+    body_bonus: float = 0.3  # the question names the body whose article this is
+    aspect_bonus: float = 0.25  # "Trung tâm TĐC có nhiệm vụ gì?": that body's "Nhiệm vụ, quyền hạn" clause
+    role_bonus: float = 0.15  # "đơn vị nào", "liên hệ ở đâu" → service centres; "cơ quan nào" → state bodies
+    news_penalty: float = 0.1  # most questions are about regulations; news wins on its own facts
+    confidence_mix: tuple[float, ...] = (0.3, 0.45, 0.25)  # topic syllables covered, topic bigrams covered, dense
+    confidence_dense_floor: float = 0.78  # e5 similarity at which the dense part of confidence starts (0 below)
+    confidence_dense_span: float = 0.1  # ... and the span over which it rises to 1
+    other_topic_weight: float = 4.0  # confidence falls as a question is closer to an uncovered area than to any unit
+    # Extractive answers
+    max_cited: int = 3  # units quoted per answer
+    score_window: float = 0.12  # units scoring within this of the best are cited too
+    who_window: float = 0.25  # for "who" questions, another body's best unit may trail by this much
+    fragment_chars: int = 300  # a longer unit is quoted by its pieces that match the question
+    # Chat app limits (per minute, with a burst; 0 = no limit). Behind a proxy, set trusted_proxy_header.
+    session_questions_per_minute: float = 20.0  # one chat session
+    session_question_burst: int = 3
+    address_questions_per_minute: float = 120.0  # one client address (raw API calls are new sessions each)
+    address_question_burst: int = 20
+    feedback_per_minute: float = 10.0  # votes and comments per client address
+    trusted_proxy_header: str = ""  # e.g. "X-Forwarded-For": take the client address from it (only behind your proxy)
     feedback_db: Path = field(default_factory=lambda: _cache_home() / "feedback.sqlite3")
     log_file: Path = field(default_factory=lambda: _cache_home() / "requests.log")
 
@@ -65,6 +91,9 @@ class Settings:
 
 
 def _coerce(value: object, like: object) -> object:
+    if isinstance(like, tuple):
+        items = value if isinstance(value, (list, tuple)) else str(value).split(",")
+        return tuple(float(v) for v in items)
     if isinstance(like, Path):
         return Path(str(value)).expanduser()
     if isinstance(like, bool):

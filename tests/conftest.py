@@ -40,7 +40,7 @@ def isolated_env(monkeypatch, tmp_path, session_settings):
 
 @pytest.fixture(scope="session")
 def built_index(session_settings):
-    from rag.index import build_index
+    from rag.search.index import build_index
 
     build_index(session_settings, progress=False)
     return session_settings
@@ -48,7 +48,7 @@ def built_index(session_settings):
 
 @pytest.fixture(scope="session")
 def retriever(built_index):
-    from rag.retrieve import Retriever
+    from rag.search.retriever import Retriever
 
     r = Retriever(built_index)
     r.warm_up()
@@ -57,8 +57,8 @@ def retriever(built_index):
 
 @pytest.fixture(scope="session")
 def corpus():
-    from rag.load import load_documents
-    from rag.parse import parse_document
+    from rag.documents.corpus import load_documents
+    from rag.documents.parse import parse_document
 
     docs = {d.doc_id: d for d in load_documents(ROOT / "data")}
     return docs, {d: parse_document(doc) for d, doc in docs.items()}
@@ -67,11 +67,12 @@ def corpus():
 @pytest.fixture(scope="session")
 def live_app(built_index, tmp_path_factory):
     """The real app (FastAPI + Gradio) on a free loopback port, in a background thread."""
-    from rag.webapp import serve_in_background
+    from rag.app.webapp import serve_in_background
 
     tmp = tmp_path_factory.mktemp("app")
     settings = dataclasses.replace(built_index, feedback_db=tmp / "feedback.sqlite3", log_file=tmp / "requests.log",
-                                   answer_mode="extractive")
+                                   answer_mode="extractive", session_questions_per_minute=0,
+                                   address_questions_per_minute=0)
     url, service, server = serve_in_background(settings)
     yield url, service
     server.should_exit = True

@@ -1,9 +1,9 @@
 """The answer API with the real model and index (extractive), and pure citation logic with fakes."""
 import pytest
 
-from rag.answer import Assistant
-from rag.llm import validate_citations
-from rag.parse import Unit
+from rag.answers.assistant import Assistant
+from rag.answers.grounding import validate_citations
+from rag.documents.parse import Unit
 
 pytestmark = pytest.mark.model
 
@@ -122,10 +122,12 @@ class FakeLLM:
 
 
 def llm_assistant(retriever, reply):
-    from rag.llm import LLMAnswerer
+    import dataclasses
 
-    answerer = LLMAnswerer(FakeLLM(reply), retriever.settings.prompts_dir, 450)
-    a = Assistant(retriever.settings, retriever, llm=answerer)
+    from rag.answers.llm import LLMBackend
+
+    backend = LLMBackend(FakeLLM(reply), retriever.settings.prompts_dir)
+    a = Assistant(dataclasses.replace(retriever.settings, llm_context_tokens=450), retriever, llm=backend)
     a.warm_up()
     return a
 
@@ -151,30 +153,30 @@ def test_llm_condenses_follow_ups_with_its_prompt(retriever):
     assert ans.standalone == "Phòng Văn hóa - Xã hội có nhiệm vụ gì về bưu chính?"
 
 
-def fake_answerer(retriever, budget=200):
-    from rag.llm import LLMAnswerer
+def fake_backend(retriever):
+    from rag.answers.llm import LLMBackend
 
-    return LLMAnswerer(FakeLLM(""), retriever.settings.prompts_dir, budget)
+    return LLMBackend(FakeLLM(""), retriever.settings.prompts_dir, "Thông tư 10/2025/TT-BKHCN")
 
 
 def test_every_llm_prompt_starts_with_the_same_cacheable_prefix(retriever):
-    from rag.llm import chatml
+    from rag.answers.llm import chatml
 
-    ans = fake_answerer(retriever)
-    units = [s.unit for s in retriever.retrieve("Đơn vị nào phụ trách mã số mã vạch?").units]
-    one = chatml(ans.messages("Câu một?", [(units[0], "đoạn một")], ["Trung tâm TĐC, Điều 7"]))
-    two = chatml(ans.messages("Câu hai?", [(units[1], "đoạn hai")], ["Sở, Điều 2"]))
+    ans = fake_backend(retriever)
+    one = chatml(ans.messages("Câu một?", [("Trung tâm TĐC, Điều 7", "đoạn một")]))
+    two = chatml(ans.messages("Câu hai?", [("Sở, Điều 2", "đoạn hai")]))
     prefix = chatml(ans._prefix()).removesuffix("<|im_start|>assistant\n")
     assert one.startswith(prefix) and two.startswith(prefix)
     assert "[1] (Trung tâm TĐC, Điều 7) đoạn một" in one.removeprefix(prefix) and "CÂU HỎI: Câu một?" in one
 
 
 def test_llm_context_is_verbatim_corpus_text_within_the_token_budget(retriever):
-    from rag.llm import MAX_CONTEXT_UNITS
-    from rag.nodes import token_counter
+    from rag.answers.assistant import MAX_CONTEXT_UNITS
+    from rag.search.nodes import token_counter
 
     question = "Sở có nhiệm vụ gì về tiêu chuẩn, đo lường, chất lượng?"
-    packed = fake_answerer(retriever, 200).pack(question, [s.unit for s in retriever.retrieve(question).units])
+    a = Assistant(retriever.settings, retriever)
+    packed = a.pack(question, [s.unit for s in retriever.search(question).units])
     enc = token_counter()
     assert 2 <= len(packed) <= MAX_CONTEXT_UNITS
     assert sum(len(enc.encode(text)) + 12 for _, text in packed) <= 200
@@ -189,7 +191,7 @@ def test_worked_examples_quote_the_corpus_and_avoid_golden_topics(retriever):
     from pathlib import Path
 
     units = retriever.index.units.values()
-    examples = fake_answerer(retriever).examples
+    examples = fake_backend(retriever).examples
     golden = [json.loads(line) for line in (Path(__file__).parent.parent / "eval" / "golden.jsonl").open(encoding="utf-8")]
     gold_labels = {f"Điều {g['article']}, khoản {g['clause']}, điểm {g['point']}" for it in golden for g in it["gold"]}
     for ex in examples:
@@ -202,15 +204,15 @@ def test_worked_examples_quote_the_corpus_and_avoid_golden_topics(retriever):
 
 @pytest.mark.parametrize("verdict, supported", [("Có.", 1), ("Không", 0)])
 def test_judge_asks_about_each_cited_sentence_and_fails_uncited_ones(retriever, verdict, supported):
-    from rag.judge import claims, judge_answer, summarize_judgements
-    from rag.llm import LLMAnswerer
+    from rag.evaluation.judge import claims, judge_answer, summarize_judgements
+    from rag.answers.llm import LLMBackend
 
     a = llm_assistant(retriever, "Trung tâm TĐC ứng dụng công nghệ mã số, mã vạch [1]. Vé máy bay hôm nay rất rẻ. Có.")
     ans = a.ask("Đơn vị nào phụ trách mã số mã vạch?", mode="llm")
     sentences = claims(ans)
     assert [s for s, _ in sentences] == ["Trung tâm TĐC ứng dụng công nghệ mã số, mã vạch.", "Vé máy bay hôm nay rất rẻ."]
     assert "mã vạch" in sentences[0][1][0] and sentences[1][1] == []
-    verdicts = judge_answer(LLMAnswerer(FakeLLM(verdict), retriever.settings.prompts_dir, 200), ans)
+    verdicts = judge_answer(LLMBackend(FakeLLM(verdict), retriever.settings.prompts_dir), ans)
     assert verdicts == {"sentences": 2, "supported": supported,
                         "unsupported": [s for s, _ in sentences][supported:]}
     assert summarize_judgements([{"judge": verdicts}])["sentence_support"] == supported / 2

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from rag.cli import main
+from rag.app.cli import main
 
 pytestmark = pytest.mark.model
 

@@ -4,8 +4,8 @@ import threading
 
 import pytest
 
-from rag.cli import main
-from rag.feedback import FeedbackStore
+from rag.app.cli import main
+from rag.app.feedback import FeedbackStore
 
 
 def record(store, i=0, rating=1, comment=""):

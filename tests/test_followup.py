@@ -1,8 +1,8 @@
 """Follow-up condensing is pure logic over the glossary: no model needed."""
 import pytest
 
-from rag.followup import condense
-from rag.glossary import load_glossary
+from rag.query.followup import condense
+from rag.documents.glossary import load_glossary
 from rag.settings import ROOT
 
 G = load_glossary(ROOT / "data")

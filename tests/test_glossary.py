@@ -3,8 +3,8 @@ from pathlib import Path
 
 import pytest
 
-from rag.glossary import load_glossary
-from rag.index import parse_corpus
+from rag.documents.glossary import load_glossary
+from rag.search.index import parse_corpus
 from rag.settings import ROOT
 
 G = load_glossary(Path(__file__).resolve().parent.parent / "data")

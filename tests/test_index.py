@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from rag.index import IndexStale, build_index, check_index, load_index
+from rag.search.index import IndexStale, build_index, check_index, load_index
 
 pytestmark = pytest.mark.model
 
@@ -34,7 +34,7 @@ def test_a_changed_corpus_makes_the_index_stale(tmp_path, built_index):
 
 
 def test_a_crash_during_build_leaves_the_previous_index_intact(built_index, monkeypatch):
-    import rag.index as index_module
+    import rag.search.index as index_module
 
     before = (built_index.index_dir / "current" / "manifest.json").read_text(encoding="utf-8")
 

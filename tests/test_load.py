@@ -2,7 +2,7 @@ import json
 
 import pytest
 
-from rag.load import is_debris, load_documents, news_paragraphs
+from rag.documents.corpus import is_debris, load_documents, news_paragraphs
 
 TITLE = "Sơn La thành lập Trung tâm Hỗ trợ đổi mới sáng tạo và chuyển đổi số"
 
@@ -40,7 +40,8 @@ def test_adding_a_document_is_a_manifest_entry(tmp_path):
 
 @pytest.mark.parametrize("entry, error", [
     ({"doc_id": "x", "file": "x.txt", "kind": "news"}, "lacks title"),
-    ({"doc_id": "x", "file": "x.txt", "kind": "blog", "title": "t"}, "not one of regulation, news"),
+    ({"doc_id": "x", "file": "x.txt", "kind": "blog", "title": "t"}, "names x.txt, which is missing"),
+    ({"doc_id": "x", "file": "../x.txt", "kind": "law", "title": "t"}, "outside the corpus folder"),
 ])
 def test_bad_manifest_entries_are_refused(tmp_path, entry, error):
     (tmp_path / "manifest.json").write_text(json.dumps({"documents": [entry]}), encoding="utf-8")

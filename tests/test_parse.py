@@ -1,7 +1,7 @@
 """The parse of the circular is pinned exactly: these numbers are facts of the source text."""
 import pytest
 
-from rag.parse import defined_aliases
+from rag.documents.parse import defined_aliases
 
 CIRCULAR = "10/2025/TT-BKHCN"
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from rag.provision import provision_e5
+from rag.models.embedding import provision_e5
 
 pytestmark = pytest.mark.model
 GOLDEN = json.loads((Path(__file__).parent / "golden" / "e5_tokens.json").read_text(encoding="utf-8"))

@@ -1,6 +1,6 @@
 import pytest
 
-from rag.question import BadQuestion, clean_question
+from rag.query.question import BadQuestion, clean_question
 
 
 @pytest.mark.parametrize("raw, error", [

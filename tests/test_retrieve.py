@@ -1,7 +1,7 @@
 """Retrieval with the real model and index."""
 import pytest
 
-from rag.retrieve import parse_references
+from rag.query.words import parse_references
 
 pytestmark = pytest.mark.model
 
@@ -23,7 +23,7 @@ def test_parse_references(question, expected):
 
 
 def test_barcode_question_ranks_article_7_first(retriever):
-    res = retriever.retrieve("Đơn vị nào phụ trách mã số mã vạch?")
+    res = retriever.search("Đơn vị nào phụ trách mã số mã vạch?")
     assert res.units[0].unit.article == 7
     assert "Điều 7, khoản 2, điểm k" in labels(res, 5)
 
@@ -35,12 +35,12 @@ def test_barcode_question_ranks_article_7_first(retriever):
     ("dieu 11 noi ve gi", "Điều 11"),
 ])
 def test_explicit_references_come_first_with_full_confidence(retriever, question, label):
-    res = retriever.retrieve(question)
+    res = retriever.search(question)
     assert res.units[0].unit.label == label and res.referenced and res.confidence == 1.0
 
 
 def test_a_reference_to_a_missing_point_is_not_invented(retriever):
-    res = retriever.retrieve("Điều 9 khoản 2 điểm e")
+    res = retriever.search("Điều 9 khoản 2 điểm e")
     assert not res.referenced and res.units[0].unit.label != "Điều 9, khoản 2, điểm e"
 
 
@@ -52,11 +52,11 @@ def test_a_reference_to_a_missing_point_is_not_invented(retriever):
     ("chi cuc tieu chuan do luong chat luong con hoat dong khong", 11),
 ])
 def test_unaccented_and_abbreviated_questions(retriever, question, article):
-    assert retriever.retrieve(question).units[0].unit.article == article
+    assert retriever.search(question).units[0].unit.article == article
 
 
 def test_english_questions_name_the_body_and_the_aspect(retriever):
-    res = retriever.retrieve("What are the duties of the digital transformation centre?")
+    res = retriever.search("What are the duties of the digital transformation centre?")
     assert res.units[0].unit.label == "Điều 9, khoản 2"
 
 
@@ -65,28 +65,28 @@ def test_english_questions_name_the_body_and_the_aspect(retriever):
     ("Ai quyết định thành lập đơn vị sự nghiệp thuộc Sở?", "Điều 12, khoản 1, điểm b"),
 ])
 def test_who_defines_a_body_is_answered_by_the_implementation_article(retriever, question, label):
-    assert retriever.retrieve(question).units[0].unit.label == label
+    assert retriever.search(question).units[0].unit.label == label
 
 
 def test_tone_mark_variants_retrieve_the_same_units(retriever):
-    a = retriever.retrieve("Phòng Văn hóa - Xã hội có chức năng gì?")
-    b = retriever.retrieve("Phòng Văn hoá - Xã hội có chức năng gì?")
+    a = retriever.search("Phòng Văn hóa - Xã hội có chức năng gì?")
+    b = retriever.search("Phòng Văn hoá - Xã hội có chức năng gì?")
     assert labels(a, 5) == labels(b, 5)
 
 
 def test_news_questions_reach_the_news(retriever):
-    res = retriever.retrieve("Giám đốc Sở KH&CN Tiền Giang là ai?")
+    res = retriever.search("Giám đốc Sở KH&CN Tiền Giang là ai?")
     assert res.units[0].unit.doc_id == "tien-giang-so-khcn-sau-hop-nhat"
 
 
 def test_confidence_separates_in_scope_from_out_of_scope(retriever):
-    inside = retriever.retrieve("Ai quản lý các điểm phục vụ bưu chính ở xã?")
-    foreign = retriever.retrieve("Sở Y tế có nhiệm vụ gì về khám chữa bệnh?")
+    inside = retriever.search("Ai quản lý các điểm phục vụ bưu chính ở xã?")
+    foreign = retriever.search("Sở Y tế có nhiệm vụ gì về khám chữa bệnh?")
     assert foreign.out_of_scope == "sở y tế" and foreign.confidence == 0.0
     assert inside.confidence > retriever.settings.abstain_threshold
 
 
 def test_top_k_is_respected_and_scores_descend(retriever):
-    res = retriever.retrieve("chuyển đổi số", top_k=4)
+    res = retriever.search("chuyển đổi số", top_k=4)
     scores = [s.score for s in res.units]
     assert len(scores) == 4 and scores == sorted(scores, reverse=True)

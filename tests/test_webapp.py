@@ -6,8 +6,8 @@ import urllib.request
 
 import pytest
 
-from rag.feedback import FeedbackStore
-from rag.webapp import TOO_FAST
+from rag.app.feedback import FeedbackStore
+from rag.app.webapp import TOO_FAST
 
 pytestmark = pytest.mark.model
 
@@ -52,9 +52,21 @@ def test_bad_input_gets_a_friendly_message(client, text, message):
     assert message in ask(client, text)
 
 
-def test_fast_repeated_submits_are_slowed_down(client):
-    ask(client, "Điều 1")
-    assert client.predict("Điều 2", "extractive", api_name="/respond") == TOO_FAST
+def test_questions_over_the_session_or_address_limit_get_a_vietnamese_message(live_app):
+    from rag.app.limits import RateLimiter
+
+    service = live_app[1]
+    saved = service.session_limit, service.address_limit
+    clock = lambda: 0.0  # noqa: E731 - frozen time: no refill, no timing dependence
+    try:
+        service.session_limit = RateLimiter(60, burst=1, clock=clock)
+        service.address_limit = RateLimiter(60, burst=2, clock=clock)
+        assert list(service.respond("Điều 1", [], "extractive", "s1", "10.0.0.1"))[-1] != TOO_FAST
+        assert list(service.respond("Điều 2", [], "extractive", "s1", "10.0.0.1")) == [TOO_FAST]  # same session
+        assert list(service.respond("Điều 2", [], "extractive", "s2", "10.0.0.1"))[-1] != TOO_FAST  # new session
+        assert list(service.respond("Điều 3", [], "extractive", "s3", "10.0.0.1")) == [TOO_FAST]  # same address
+    finally:
+        service.session_limit, service.address_limit = saved
 
 
 def test_comment_feedback_lands_in_sqlite(client, live_app):

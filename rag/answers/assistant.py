@@ -1,0 +1,239 @@
+"""The one answer API used by the CLI, the chat app and the eval: `Assistant.ask` / `Assistant.stream`.
+
+Pipeline: validate the question → read it once (`Query`: follow-ups made standalone, informal
+wording resolved, accents restored) → retrieve → refuse when retrieval is not confident or the
+question names a department the documents do not cover → answer (extractive, or LLM whose
+citations are validated, with an extractive fallback) → `Answer`.
+
+The Assistant owns composing, citing, validating and falling back; the LLM backend only turns a
+prompt into text.
+
+Example:
+    >>> a = Assistant(get_settings()); a.warm_up()
+    >>> ans = a.ask("Đơn vị nào phụ trách mã số mã vạch?")
+    >>> ans.abstained, ans.citations[0].label
+    (False, 'Điều 7, khoản 2, điểm k')
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Generator, Iterator
+from dataclasses import asdict, dataclass, field
+
+from rag.answers import extractive
+from rag.answers.extractive import Library
+from rag.answers.grounding import validate_citations
+from rag.answers.scope import Scope
+from rag.documents.corpus import document_infos
+from rag.documents.parse import Unit
+from rag.query.question import clean_question
+from rag.search.nodes import token_counter
+from rag.search.retriever import Retrieval, Retriever, ScoredUnit, unit_record
+from rag.settings import ANSWER_MODES, Settings
+
+log = logging.getLogger(__name__)
+MAX_CONTEXT_UNITS = 3
+FALLBACK_NOTE = "Mô hình ngôn ngữ không trích dẫn được điều khoản nào; dùng câu trả lời trích xuất."
+FAILED_NOTE = "Mô hình ngôn ngữ không phản hồi; dùng câu trả lời trích xuất."
+
+
+class LLMFailed(RuntimeError):
+    """The LLM was asked for explicitly (mode "llm") and failed; the message is safe to show."""
+
+
+@dataclass(frozen=True)
+class Citation:
+    n: int
+    doc_id: str
+    article: int | None
+    clause: int | None
+    point: str | None
+    label: str
+    quote: str  # the unit's verbatim corpus text
+    breadcrumb: str
+    title: str | None = None  # the document's title (news: the article's title)
+    date: str | None = None  # news: publication date; regulations: effective date, when known
+    document: str = ""  # how the answer names the document ("Luật Đất đai 31/2024/QH15")
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    standalone: str  # the question as read (follow-ups made standalone, informal wording resolved)
+    text: str
+    citations: list[Citation]
+    abstained: bool
+    mode: str
+    retrieved: list[ScoredUnit] = field(default_factory=list)
+    confidence: float = 0.0
+    timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage
+    note: str = ""  # e.g. why the LLM answer fell back to the extractive one
+    understood: str = ""  # the question as understood, when reading changed its wording substantially
+
+    def to_record(self) -> dict:
+        """The JSON shape of `ask --jsonl` (plus a few extra fields)."""
+        return {
+            "answer": self.text, "abstained": self.abstained, "mode": self.mode,
+            "citations": [{k: v for k, v in asdict(c).items() if k not in ("n", "breadcrumb")} for c in self.citations],
+            "retrieved": [unit_record(s) for s in self.retrieved],
+            "latency_ms": round(sum(self.timings.values()), 1),
+            "standalone": self.standalone, "confidence": self.confidence, "note": self.note,
+        }
+
+
+@dataclass(frozen=True)
+class _Result:
+    text: str
+    units: list[Unit]
+    mode: str
+    note: str = ""
+    abstained: bool = False
+
+
+class Assistant:
+    def __init__(self, settings: Settings, retriever: Retriever | None = None, llm=None):
+        self.settings = settings
+        self.retriever = retriever or Retriever(settings)
+        self._llm = llm  # an rag.answers.llm.LLMBackend, created lazily when a mode needs it
+        self.library: Library | None = None
+        self.scope: Scope | None = None
+
+    def warm_up(self) -> None:
+        """Load the index and the embedding model (the LLM loads on first LLM answer)."""
+        self.retriever.warm_up()
+        index = self.retriever.index
+        self.library = Library(index.units, index.glossary, document_infos(self.settings.data_dir))
+        self.scope = Scope.of(self.library)
+
+    # --- public API -------------------------------------------------------------------------
+    def ask(self, question: str, history: list[dict] | tuple = (), mode: str | None = None) -> Answer:
+        """Answer one question (with optional chat history); see the module docstring."""
+        answer = None
+        for item in self.stream(question, history, mode):
+            if isinstance(item, Answer):
+                answer = item
+        assert answer is not None
+        return answer
+
+    def stream(self, question: str, history: list[dict] | tuple = (), mode: str | None = None
+               ) -> Iterator[str | Answer]:
+        """Yield answer text as it is produced (sentences, or LLM tokens), then the final `Answer`."""
+        t0 = time.perf_counter()
+        question = clean_question(question, self.settings.max_question_chars)
+        requested = mode or self.settings.answer_mode
+        mode = self._resolve_mode(requested)
+        query = self.retriever.read(question, list(history or ()), self._llm_standalone(question, history, mode))
+        retrieval = self.retriever.retrieve(query)
+        t_retrieve = (time.perf_counter() - t0) * 1000
+        timings: dict[str, float] = {"retrieve": t_retrieve}
+        if self._should_abstain(retrieval):
+            result = _Result(self.scope.refusal(retrieval.out_of_scope), [], mode, abstained=True)
+            yield result.text
+        elif mode == "llm":
+            result = yield from self._llm_answer(question, retrieval, timings, explicit=requested == "llm")
+        else:
+            result = yield from self._extractive(question, retrieval)
+        timings["answer"] = (time.perf_counter() - t0) * 1000 - t_retrieve
+        log.info("answered mode=%s abstained=%s conf=%.2f %.0fms", result.mode, result.abstained,
+                 retrieval.confidence, sum(timings.values()))
+        yield Answer(question, query.text, result.text, self.citations_for(result.units), result.abstained, result.mode,
+                     retrieval.units, retrieval.confidence, timings, result.note,
+                     understood=query.text if query.changed else "")
+
+    # --- steps --------------------------------------------------------------------------------
+    def _resolve_mode(self, mode: str) -> str:
+        if mode not in ANSWER_MODES:
+            raise ValueError(f"mode {mode!r} is not valid. Valid modes are: {', '.join(ANSWER_MODES)}")
+        if mode == "auto":
+            from rag.answers.llm import llm_available
+
+            ok, why = llm_available(self.settings)
+            log.debug("auto mode: %s (%s)", "llm" if ok else "extractive", why)
+            return "llm" if ok else "extractive"
+        return mode
+
+    def _llm_standalone(self, question: str, history, mode: str) -> str | None:
+        """A follow-up rewritten by an LLM that condenses well (a server's larger model); else None."""
+        if not history or mode != "llm" or not self.llm_backend().condenses:
+            return None
+        return self.llm_backend().condense(question, list(history))
+
+    def _should_abstain(self, retrieval: Retrieval) -> bool:
+        return bool(retrieval.out_of_scope) or retrieval.confidence < self.settings.abstain_threshold
+
+    def citations_for(self, units: list[Unit]) -> list[Citation]:
+        """Citations numbered from 1 in the order given; quotes are the verbatim unit text."""
+        out = []
+        for i, u in enumerate(units, 1):
+            doc = self.library.document(u.doc_id)
+            date = doc.date if doc.is_news else doc.effective
+            out.append(Citation(i, u.doc_id, u.article, u.clause, u.point, u.label, u.text, u.breadcrumb,
+                                doc.title, date, doc.name))
+        return out
+
+    def _extractive(self, question: str, retrieval: Retrieval, note: str = "") -> Generator[str, None, _Result]:
+        """The extractive answer, yielded line by line."""
+        units = extractive.choose_units(retrieval, self.library, self.settings)
+        lines = extractive.compose(question, units, self.library, self.settings)
+        for i, line in enumerate(lines):
+            yield line if i == 0 else "\n" + line
+        if note:
+            yield "\n\n" + note
+        return _Result("\n".join(lines), units, "extractive", note)
+
+    def llm_backend(self):
+        """The LLM backend, created on first use (raises `RuntimeError` when no LLM is available)."""
+        if self._llm is None:
+            from rag.answers.llm import LLMBackend
+
+            self._llm = LLMBackend.from_settings(self.settings, self.scope.documents_phrase if self.scope else "")
+        return self._llm
+
+    def pack(self, question: str, units: list[Unit]) -> list[tuple[Unit, str]]:
+        """Up to MAX_CONTEXT_UNITS units with the fragment of each that fits `llm_context_tokens`."""
+        enc, used, packed = token_counter(), 0, []
+        budget = self.settings.llm_context_tokens
+        for u in units[:MAX_CONTEXT_UNITS]:
+            text = extractive.fragment(u, question, limit=budget // MAX_CONTEXT_UNITS * 2)
+            cost = len(enc.encode(text)) + 12
+            if packed and used + cost > budget:
+                break
+            packed.append((u, text))
+            used += cost
+        return packed
+
+    def _llm_answer(self, question: str, retrieval: Retrieval, timings: dict,
+                    explicit: bool) -> Generator[str, None, _Result]:
+        """Stream LLM tokens, then validate the citations; fall back to extractive when none is valid.
+
+        Only the units the extractive answer would cite are given (the top ones, one per body for
+        "who" and comparison questions): padding the context with runners-up made the 1.5B model
+        cite them instead (gold cited 0.887 on eval/holdout.jsonl with three units always given).
+        A backend failure raises `LLMFailed` when the LLM was asked for (`explicit`), else falls back."""
+        packed = self.pack(question, extractive.choose_units(retrieval, self.library, self.settings))
+        context = [(extractive.source_name(u, self.library), text) for u, text in packed]
+        t0, raw, first = time.perf_counter(), "", None
+        try:
+            backend = self.llm_backend()
+        except RuntimeError:
+            if explicit:
+                raise
+            return (yield from self._extractive(question, retrieval, FAILED_NOTE))
+        try:
+            for token in backend.stream(backend.messages(question, context)):
+                first = first or (time.perf_counter() - t0) * 1000
+                raw += token
+                yield token
+        except Exception as e:  # noqa: BLE001 - a failing backend must not lose the question
+            log.warning("LLM failed (%s); answering extractively", e.__class__.__name__)
+            if explicit:
+                raise LLMFailed("Mô hình ngôn ngữ không phản hồi. Vui lòng thử lại hoặc dùng chế độ trích xuất.") from None
+            yield "\n\n" if raw else ""
+            return (yield from self._extractive(question, retrieval, FAILED_NOTE))
+        timings["first_token"] = first or 0.0
+        text, cited = validate_citations(raw, [u for u, _ in packed])
+        if not cited:
+            log.warning("LLM answer had no valid citation; falling back to extractive")
+            return (yield from self._extractive(question, retrieval, FALLBACK_NOTE))
+        return _Result(text, cited, "llm")

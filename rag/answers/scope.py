@@ -1,0 +1,54 @@
+"""What the assistant says about its own coverage: title, scope line, examples, refusals.
+
+Why derived: with any set of documents loaded, the chat's title, its refusal and its suggestions
+must name those documents, not a constant about one circular. Everything here comes from the
+manifest (names, kinds) and the glossary overlay of a document when there is one (the bodies it
+assigns duties to, example questions).
+
+Example:
+    >>> Scope.of(library).refusal(None)
+    'Xin lỗi, tôi không tìm thấy nội dung này trong Thông tư 10/2025/TT-BKHCN và 4 tin bài liên quan, …'
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rag.answers.extractive import Library
+
+
+def _join(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " và " + names[-1]
+
+
+@dataclass(frozen=True)
+class Scope:
+    documents_phrase: str  # "Thông tư 10/2025/TT-BKHCN và 4 tin bài liên quan"
+    title: str
+    description: str
+    examples: tuple[str, ...]
+    suggestions: str
+
+    @classmethod
+    def of(cls, library: Library) -> "Scope":
+        docs = list(library.documents.values())
+        laws = [d.name for d in docs if not d.is_news]
+        news = sum(d.is_news for d in docs)
+        shown = laws if len(laws) <= 4 else [*laws[:3], f"{len(laws) - 3} văn bản khác"]
+        phrase = _join(shown + ([f"{news} tin bài liên quan"] if news else [])) if docs else "các văn bản đã nạp"
+        title = f"Trợ lý tra cứu {laws[0]}" if len(laws) == 1 else "Trợ lý tra cứu văn bản pháp luật"
+        bodies = [b.name for b in library.glossary.bodies]
+        description = f"Hỏi đáp về {phrase}" + (f": nhiệm vụ của {_join(bodies[:4])}…" if bodies else ".")
+        examples = tuple(library.glossary.examples) or tuple(
+            f"Điều 1 {name} quy định gì?" for name in laws[:3])
+        suggestions = (f"Tôi có thể trả lời về nội dung của {phrase}."
+                       + (f" Ví dụ: “{examples[0]}”" if examples else ""))
+        return cls(phrase, title, description, examples, suggestions)
+
+    def refusal(self, foreign: str | None) -> str:
+        """The polite refusal, with what the assistant can answer instead."""
+        if foreign:
+            lead = f"Xin lỗi, câu hỏi về “{foreign}” nằm ngoài phạm vi {self.documents_phrase}."
+        else:
+            lead = (f"Xin lỗi, tôi không tìm thấy nội dung này trong {self.documents_phrase}, "
+                    "nên không thể trả lời chính xác.")
+        return f"{lead}\n\n{self.suggestions}"

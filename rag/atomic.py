@@ -1,0 +1,76 @@
+"""Atomic writes: a file or folder is replaced whole or not at all.
+
+Why one helper: the index, eval reports, feedback exports, provisioned models and the corpus
+manifest are all written by "write a temporary sibling, fsync, rename over the target"; a crash
+at any point leaves either the old version or the new one, never half of each.
+
+Example:
+    >>> atomic_write_text(Path("out.json"), "{}")
+    >>> with atomic_writer(Path("model.bin")) as fh:
+    ...     fh.write(b"...")
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import BinaryIO
+
+
+@contextlib.contextmanager
+def atomic_writer(path: Path) -> Iterator[BinaryIO]:
+    """A binary file handle whose content replaces `path` only when the block ends without error."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    with atomic_writer(path) as fh:
+        fh.write(data)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def atomic_write_json(path: Path, obj: object) -> None:
+    atomic_write_text(path, json.dumps(obj, ensure_ascii=False, indent=1, default=str))
+
+
+@contextlib.contextmanager
+def staged_dir(target: Path, replace: bool = True) -> Iterator[Path]:
+    """A temporary sibling folder to fill; on success it becomes `target` (replacing the old one
+    when `replace`, else only when `target` does not exist yet), on failure it is removed."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.build-", dir=target.parent))
+    try:
+        yield tmp
+        if replace:
+            swap_dir(tmp, target)
+        else:
+            os.replace(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def swap_dir(new: Path, target: Path) -> None:
+    """Replace folder `target` by `new` with renames only; the old one survives until the new one is in place."""
+    old = target.with_name(target.name + ".old")
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new, target)
+    shutil.rmtree(old, ignore_errors=True)

@@ -1,0 +1,129 @@
+"""Manifest-driven loading of the corpus, and removal of web debris from news pages.
+
+Adding a document is: put its file in `data/`, add an entry to `data/manifest.json`
+(`doc_id`, `file`, `kind`, `title`, optional `date`/`source`/`issuer`/`issued`/`effective`), rebuild.
+Any `kind` string is accepted: "news" documents are parsed as paragraphs, every other kind
+("regulation", "law", "decree", "circular", "decision", …) as Chương / Điều / khoản / điểm.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+NEWS_KINDS = ("news",)  # parsed as paragraphs; every other kind as articles
+
+# Lines that are page furniture, not article text (seen on provincial portals and news sites).
+_DEBRIS = re.compile(
+    r"No title\.\.\.|^Lượt xem:|no image|Thống kê truy cập|Đang truy cập|"
+    r"- ảnh \d+\s*$|Ảnh: [^.]*$|^KHEN THƯỞNG",
+    re.IGNORECASE,
+)
+_DATE_PREFIX = re.compile(r"^\s*date \d{4}-\d{2}-\d{2}\s+")
+_SENTENCE_END = re.compile(r"[.!?…:;)”\"]\s*$")
+
+
+@dataclass(frozen=True)
+class Document:
+    doc_id: str
+    file: str
+    kind: str
+    title: str
+    text: str
+    date: str | None = None
+    source: str | None = None
+
+
+def load_manifest(data_dir: Path) -> list[dict]:
+    path = data_dir / "manifest.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"No manifest at {path}: copy the corpus into data/ (see README)")
+    entries = json.loads(path.read_text(encoding="utf-8"))["documents"]
+    for e in entries:
+        missing = {"doc_id", "file", "kind", "title"} - set(e)
+        if missing:
+            raise ValueError(f"Manifest entry {e.get('doc_id', e)} lacks {', '.join(sorted(missing))}")
+        if Path(e["file"]).name != e["file"]:
+            raise ValueError(f"Manifest entry {e['doc_id']}: file {e['file']!r} is outside the corpus folder")
+    return entries
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """What answers and the UI say about a document: its name in a citation, title, dates."""
+
+    doc_id: str
+    kind: str
+    title: str
+    date: str | None = None  # news: publication date
+    issued: str | None = None
+    effective: str | None = None
+
+    @property
+    def is_news(self) -> bool:
+        return self.kind in NEWS_KINDS
+
+    @property
+    def name(self) -> str:
+        """"Thông tư 10/2025/TT-BKHCN", "Luật Đất đai 31/2024/QH15": how a citation names the document."""
+        if self.is_news:
+            return self.title
+        if self.doc_id in self.title:
+            return self.title[: self.title.index(self.doc_id) + len(self.doc_id)]
+        return f"{self.title} {self.doc_id}" if "/" in self.doc_id else self.title
+
+
+def document_infos(data_dir: Path) -> dict[str, DocumentInfo]:
+    """doc_id → `DocumentInfo`, in manifest order."""
+    return {e["doc_id"]: DocumentInfo(e["doc_id"], e["kind"], e["title"], e.get("date"), e.get("issued"),
+                                      e.get("effective")) for e in load_manifest(data_dir)}
+
+
+def load_documents(data_dir: Path) -> list[Document]:
+    """Read every document the manifest lists, verbatim (offsets into these texts are kept)."""
+    docs = []
+    for e in load_manifest(data_dir):
+        if not (data_dir / e["file"]).is_file():
+            raise ValueError(f"The manifest names {e['file']}, which is missing from the corpus folder")
+        text = (data_dir / e["file"]).read_text(encoding="utf-8")
+        docs.append(Document(e["doc_id"], e["file"], e["kind"], e["title"], text, e.get("date"), e.get("source")))
+    return docs
+
+
+def corpus_hash(data_dir: Path) -> str:
+    """Hash of the manifest, every file it names and the glossary: the index is stale when this changes."""
+    h = hashlib.sha256((data_dir / "manifest.json").read_bytes())
+    for e in load_manifest(data_dir):
+        h.update((data_dir / e["file"]).read_bytes())
+    if (data_dir / "glossary.json").is_file():
+        h.update((data_dir / "glossary.json").read_bytes())
+    return h.hexdigest()
+
+
+def is_debris(paragraph: str, title: str) -> bool:
+    """Page furniture, photo captions, bylines, or the title repeated as the first line."""
+    p = paragraph.strip()
+    n_words = len(p.split())
+    if not p or _DEBRIS.search(p) or p.rstrip(" .") == title.rstrip(" ."):
+        return True
+    if n_words < 15:
+        return True  # captions ("Các đại biểu dự Hội nghị"), bylines ("NGUYỄN OANH")
+    return n_words < 40 and not _SENTENCE_END.search(p)
+
+
+def news_paragraphs(doc: Document) -> list[tuple[int, int]]:
+    """Character spans of the article's real paragraphs in `doc.text`, debris removed."""
+    spans = []
+    for m in re.finditer(r"[^\n]+", doc.text):
+        start, end = m.start(), m.end()
+        prefix = _DATE_PREFIX.match(m.group(0))
+        if prefix:
+            start += prefix.end()
+        chunk = doc.text[start:end]
+        start += len(chunk) - len(chunk.lstrip())
+        end -= len(chunk) - len(chunk.rstrip())
+        if not is_debris(doc.text[start:end], doc.title):
+            spans.append((start, end))
+    return spans

@@ -1,0 +1,133 @@
+"""Write an eval run to `eval/reports/<timestamp>/`: report.md, metrics.json and PNG charts.
+
+Files are written to a temporary folder and renamed into place, so a crash never leaves a
+half-written report.
+"""
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from rag.atomic import staged_dir
+from rag.evaluation.evaluate import HEADLINE
+
+_TITLES = {"hit@1": "Hit@1", "hit@5": "Hit@5", "mrr@10": "MRR@10", "ndcg@10": "nDCG@10", "recall@10": "Recall@10",
+           "citation_validity": "Trích dẫn hợp lệ", "gold_cited": "Trích đúng điều khoản", "mention": "Nêu đúng thực thể",
+           "refusal_oos": "Từ chối ngoài phạm vi", "false_refusal": "Từ chối nhầm"}
+
+
+def _fmt(v) -> str:
+    return "–" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))
+
+
+def _charts(metrics: dict, out: Path) -> list[str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    files = []
+    kinds = [k for k, v in metrics["by_kind"].items() if v.get("hit@1") is not None]
+    if kinds:
+        fig, ax = plt.subplots(figsize=(9, 4))
+        w = 0.27
+        for j, key in enumerate(("hit@1", "gold_cited", "mention")):
+            ax.bar([i + (j - 1) * w for i in range(len(kinds))], [metrics["by_kind"][k][key] or 0 for k in kinds], w,
+                   label=_TITLES[key])
+        ax.set_xticks(range(len(kinds)), kinds, rotation=30, ha="right")
+        ax.set_ylim(0, 1.05)
+        ax.set_title("Theo loại câu hỏi")
+        ax.legend(loc="lower right")
+        fig.tight_layout()
+        fig.savefig(out / "by_kind.png", dpi=110)
+        plt.close(fig)
+        files.append("by_kind.png")
+    if metrics["baselines"]:
+        systems = {"sản phẩm": {k: metrics["headline"][k] for k in ("hit@1", "hit@5", "mrr@10", "ndcg@10", "recall@10")}}
+        systems.update({f"baseline: {k}": v for k, v in metrics["baselines"].items()})
+        keys = list(next(iter(systems.values())))
+        fig, ax = plt.subplots(figsize=(9, 4))
+        w = 0.8 / len(systems)
+        for j, (name, vals) in enumerate(systems.items()):
+            ax.bar([i + j * w for i in range(len(keys))], [vals[k] or 0 for k in keys], w, label=name)
+        ax.set_xticks([i + 0.4 - w / 2 for i in range(len(keys))], [_TITLES[k] for k in keys])
+        ax.set_ylim(0, 1.05)
+        ax.set_title("Sản phẩm so với các baseline (truy hồi)")
+        ax.legend(loc="lower right", fontsize=8)
+        fig.tight_layout()
+        fig.savefig(out / "baselines.png", dpi=110)
+        plt.close(fig)
+        files.append("baselines.png")
+    fig, ax = plt.subplots(figsize=(7, 3.5))
+    for key in ("retrieve_ms", "answer_ms"):
+        ax.hist([r[key] for r in metrics["rows"]], bins=30, alpha=0.6, label=key)
+    ax.set_xlabel("ms")
+    ax.set_title("Phân bố độ trễ")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(out / "latency.png", dpi=110)
+    plt.close(fig)
+    files.append("latency.png")
+    return files
+
+
+def _markdown(metrics: dict, charts: list[str], command: str) -> str:
+    h = metrics["headline"]
+    lines = [f"# Báo cáo đánh giá — chế độ `{metrics['mode']}`", "",
+             f"Lệnh: `{command}` · {metrics['n']} câu hỏi ({metrics['n_in_scope']} trong phạm vi, "
+             f"{metrics['n_out_of_scope']} ngoài phạm vi) · RSS đỉnh {metrics['peak_rss_mb']} MB", "",
+             "## Chỉ số chính", "", "| chỉ số | giá trị |", "|---|---|"]
+    lines += [f"| {_TITLES.get(k, k)} (`{k}`) | {_fmt(h.get(k))} |" for k in HEADLINE]
+    lines += [f"| Citation precision | {_fmt(h.get('citation_precision'))} |",
+              f"| Citation recall | {_fmt(h.get('citation_recall'))} |", ""]
+    if metrics["baselines"]:
+        keys = ("hit@1", "hit@5", "mrr@10", "ndcg@10", "recall@10")
+        lines += ["## So với baseline (cùng lần chạy)", "", "| hệ thống | " + " | ".join(_TITLES[k] for k in keys) + " |",
+                  "|---" * (len(keys) + 1) + "|", "| **sản phẩm** | " + " | ".join(f"**{_fmt(h[k])}**" for k in keys) + " |"]
+        lines += [f"| {n} | " + " | ".join(_fmt(v[k]) for k in keys) + " |" for n, v in metrics["baselines"].items()]
+        lines += ["", "naive = llama-index SentenceSplitter 1024/200 trên toàn văn bản + e5-small + FAISS; "
+                  "bm25 / dense = từng tín hiệu riêng trên cùng các đơn vị, không hợp nhất, không ưu tiên cấu trúc.", ""]
+    lines += ["## Theo loại câu hỏi", "", "| loại | n | Hit@1 | MRR@10 | trích đúng | thực thể | từ chối ngoài phạm vi |",
+              "|---|---|---|---|---|---|---|"]
+    lines += [f"| {k} | {v['n']} | {_fmt(v['hit@1'])} | {_fmt(v['mrr@10'])} | {_fmt(v['gold_cited'])} | "
+              f"{_fmt(v['mention'])} | {_fmt(v.get('refusal_oos'))} |" for k, v in metrics["by_kind"].items()]
+    lines += ["", "## Theo điều (câu trong phạm vi, theo đơn vị vàng đầu tiên)", "", "| Điều | n | Hit@1 | trích đúng |",
+              "|---|---|---|---|"]
+    lines += [f"| {a} | {v['n']} | {_fmt(v['hit@1'])} | {_fmt(v['gold_cited'])} |" for a, v in metrics["by_article"].items()]
+    f = metrics["followups"]
+    if f.get("n"):
+        lines += ["", "## Câu hỏi nối tiếp so với cùng câu hỏi độc lập", "", "| chỉ số | nối tiếp | độc lập |", "|---|---|---|"]
+        lines += [f"| {_TITLES[k]} | {_fmt(f[k])} | {_fmt(f[k + '_standalone'])} |" for k in ("hit@1", "gold_cited", "mention")]
+    lines += _judge_section(metrics)
+    lat = metrics["latency"]
+    lines += ["", "## Độ trễ (ms)", "", "| giai đoạn | p50 | p95 |", "|---|---|---|"]
+    lines += [f"| {k} | {v['p50']} | {v['p95']} |" for k, v in lat.items()]
+    lines += ["", "## Biểu đồ", ""] + [f"![{c}]({c})" for c in charts]
+    lines += ["", f"## Câu hỏi còn sai ({len(metrics['failures'])})", ""]
+    for fl in metrics["failures"]:
+        lines += [f"- **{fl['id']}** ({fl['kind']}) {fl['question']} — {'; '.join(fl['why'])}",
+                  f"  - truy hồi: {', '.join(fl['retrieved'][:5])}", f"  - trích dẫn: {', '.join(fl['cited']) or '–'}",
+                  f"  - trả lời: {' '.join(fl['answer'].split())[:300]}"]
+    return "\n".join(lines) + "\n"
+
+
+def _judge_section(metrics: dict) -> list[str]:
+    j = metrics.get("llm_judge")
+    if not j:
+        return []
+    return ["", "## Trung thực do LLM chấm (tham khảo, không phải chỉ số xác định, không dùng làm cổng CI)", "",
+            f"{j['sentences']} câu trong {j['answers']} câu trả lời, mỗi câu được LLM đối chiếu với đoạn trích nó dẫn "
+            "(`prompts/judge.txt`).", "", "| chỉ số | giá trị |", "|---|---|",
+            f"| câu được đoạn trích ủng hộ | {_fmt(j['sentence_support'])} |",
+            f"| câu trả lời mọi câu đều được ủng hộ | {_fmt(j['fully_supported_answers'])} |"]
+
+
+def write_report(metrics: dict, reports_dir: Path, command: str) -> Path:
+    """Write the report folder atomically; returns its path."""
+    final = reports_dir / (time.strftime("%Y%m%d-%H%M%S") + f"-{metrics['mode']}")
+    with staged_dir(final) as tmp:
+        charts = _charts(metrics, tmp)
+        (tmp / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1), encoding="utf-8")
+        (tmp / "report.md").write_text(_markdown(metrics, charts, command), encoding="utf-8")
+    return final

@@ -1,0 +1,77 @@
+"""Make a follow-up question standalone before retrieval (extractive mode; LLM mode uses a prompt).
+
+Why: "Còn cấp xã thì sao?" or "Trung tâm đó có những phòng nào?" retrieve nothing useful alone.
+Rules, in order:
+1. the follow-up names a body but no topic ("Còn cấp xã thì sao?") → the previous question with
+   its body replaced by the new one;
+2. the follow-up refers back ("trung tâm đó", "nó") or names no body while the previous question
+   did → the anaphor is replaced by (or the question completed with) the previous body;
+3. otherwise the follow-up is already standalone.
+
+Example:
+    >>> condense("Còn cấp xã thì sao?", [{"role": "user", "content": "Sở có nhiệm vụ gì về bưu chính?"}], g)
+    'Phòng Văn hóa - Xã hội có nhiệm vụ gì về bưu chính?'
+"""
+from __future__ import annotations
+
+import re
+
+from rag.documents.glossary import Glossary
+from rag.query.informal import normalize_informal
+from rag.query.words import blank_phrases, content_words, lexicon
+from rag.text import normalize
+
+_ANAPHORA = re.compile(
+    r"(?i)\b(trung tâm|đơn vị|cơ quan|phòng|sở)\s+(đó|này|ấy|trên)\b|\b(nó|đơn vị đó|cơ quan đó)\b|"
+    r"\b(trung tam|don vi|co quan|phong)\s+(do|nay|ay)\b"
+)
+# Where the subject of a previous question ends: "Trung tâm … Sơn La | thành lập trên cơ sở nào?"
+_SUBJECT_END = re.compile(r"(?i)\s+(thành lập|được|có|là|gồm|hoạt động|làm|thực hiện|chịu|phụ trách|quản lý|ở|do)\b|[?.,]")
+
+
+def last_user_question(history: list[dict]) -> str | None:
+    """The last user turn's text (informal wording resolved); turns that are not {"role", "content"}
+    objects, and content parts that are not text, are skipped."""
+    for turn in reversed(history or []):
+        if not isinstance(turn, dict) or turn.get("role") != "user":
+            continue
+        content = turn.get("content")
+        if isinstance(content, list):  # Gradio / OpenAI style content parts
+            content = " ".join(p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
+        if isinstance(content, str) and content.strip():
+            return normalize_informal(normalize(content))
+    return None
+
+
+def _antecedent(previous: str, head: str) -> str | None:
+    """The noun phrase of the previous question that starts with `head` ("Trung tâm TĐC", "Trung tâm … Sơn La")."""
+    if not head:
+        return None
+    m = re.search(rf"(?i)\b{re.escape(head)}\b", previous)
+    if not m:
+        return None
+    end = _SUBJECT_END.search(previous, m.end())
+    phrase = previous[m.start(): end.start() if end else len(previous)].strip()
+    return phrase if len(phrase) > len(head) else None
+
+
+def condense(question: str, history: list[dict], glossary: Glossary) -> str:
+    """The follow-up rewritten as a standalone question (unchanged when it already is one)."""
+    previous = last_user_question(history)
+    if not previous:
+        return question
+    now_bodies, before_bodies = glossary.bodies_in(question), glossary.bodies_in(previous)
+    topic_now = content_words(blank_phrases(glossary.residual(question), lexicon()["followup"]))
+    if now_bodies and not topic_now:
+        names = " và ".join(b.short for b in now_bodies)
+        return f"{names} {glossary.without_bodies(previous)}"
+    anaphor = _ANAPHORA.search(question)
+    if anaphor and (antecedent := _antecedent(previous, anaphor.group(1) or "")):
+        return question[: anaphor.start()] + antecedent + question[anaphor.end():]
+    if before_bodies and not now_bodies:
+        return f"{question} ({before_bodies[0].short})"
+    if not now_bodies and not topic_now:
+        return f"{question} {previous}"
+    if _ANAPHORA.search(question):
+        return f"{question} ({glossary.without_bodies(previous)})"
+    return question

@@ -1,0 +1,125 @@
+"""Informal Vietnamese → the wording documents use, before anything else reads the question.
+
+Why: citizens type "cho e hỏi kiểm định cân ở đâu ạ", "kiem dinh can o dau vay ad", "đăng kí
+hok đc". Fillers and teencode counted as topic words the documents do not cover, so covered
+questions were refused. This step removes polite openers and closers, address forms, emoji and
+repeated punctuation, and rewrites chat abbreviations and casual spellings (`informal.json`,
+one reason per entry). Legal text wins collisions: references and document numbers are masked
+first ("điểm k" never becomes "điểm không"); ambiguous short forms ("tt", "gđ", "đc", "v") are
+resolved from the neighbouring word or left as typed. A question typed without diacritics gets
+diacritic-free rewrites, so that accent restoration still runs on it afterwards.
+
+Example:
+    >>> normalize_informal("cho e hỏi kiểm định cân điện tử thì đến đâu ạ")
+    'kiểm định cân điện tử thì đến đâu'
+    >>> normalize_informal("kiem dinh can o dau vay ad")
+    'kiem dinh can o dau'
+    >>> normalize_informal("điểm k khoản 2 điều 7 TT 10 là j")
+    'điểm k khoản 2 điều 7 thông tư 10 là gì'
+"""
+from __future__ import annotations
+
+import functools
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+from rag.text import fold, has_diacritics
+
+_FILE = Path(__file__).with_name("informal.json")
+_TOKEN = re.compile(r"\uE000\d+\uE001|[\w&]+|[^\w\s]")
+_PROTECT = re.compile(
+    r"(?i)\b(?:điểm|diem)\s+[a-zđ]\b|\b(?:khoản|khoan|điều|dieu|chương|chuong|mục|muc)\s+[\dIVXLC]+\b"
+    r"|\b\d+/\d{2,4}/[\w\-Đđ]+|\b[A-ZĐ]{2,}(?:-[A-ZĐ&]+)+\b")
+_PUNCT = set("?.!,;:")
+
+
+@functools.lru_cache(maxsize=1)
+def _lexicon() -> dict:
+    raw = json.loads(_FILE.read_text(encoding="utf-8"))
+    key = lambda phrase: tuple(fold(t) for t in _TOKEN.findall(phrase))  # noqa: E731
+    return {
+        "start": sorted({key(p) for p in raw["start"]}, key=len, reverse=True),
+        "end": sorted({key(p) for p in raw["end"]}, key=len, reverse=True),
+        "words": {w.lower(): to for w, (to, _why) in raw["words"].items()},
+        "folded_words": {fold(w): to for w, (to, _why) in raw["words"].items() if not has_diacritics(w)},
+        "ambiguous": {fold(k): v["rules"] for k, v in raw["ambiguous"].items()},
+    }
+
+
+def _strip_noise(text: str) -> str:
+    """Emoji and other symbols removed; "???", "!!!" and "…" collapsed to one mark."""
+    text = "".join(c for c in text if unicodedata.category(c) not in ("So", "Sk", "Cs", "Co") or c in "&")
+    text = re.sub(r"([?!.,])(?:\s*[?!.,])+", r"\1", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def _strip_ends(tokens: list[str]) -> list[str]:
+    """Remove polite openers and closers at both ends, repeatedly; a final "?" is kept."""
+    lex, folded = _lexicon(), [fold(t) for t in tokens]
+    tail = [t for t in tokens[-1:] if t == "?"]
+    changed = True
+    while changed and tokens:
+        changed = False
+        while tokens and tokens[-1] in _PUNCT:
+            tokens, folded = tokens[:-1], folded[:-1]
+        for phrase in lex["start"]:
+            if len(phrase) < len(tokens) and tuple(folded[: len(phrase)]) == phrase:
+                tokens, folded, changed = tokens[len(phrase):], folded[len(phrase):], True
+                break
+        for phrase in lex["end"]:
+            if len(phrase) < len(tokens) and tuple(folded[-len(phrase):]) == phrase:
+                tokens, folded, changed = tokens[: -len(phrase)], folded[: -len(phrase)], True
+                break
+    while tokens and tokens[0] in _PUNCT:
+        tokens = tokens[1:]
+    return tokens + tail
+
+
+def _resolve(rules: list[dict], prev: str, rest: list[str]) -> str | None:
+    """The reading of an ambiguous short form from its neighbours, or None (leave it as typed)."""
+    nxt = " ".join(rest[:2])
+    for rule in rules:
+        if any(fold(n) == prev for n in rule.get("prev", ())):
+            return rule["to"]
+        for n in rule.get("next", ()):
+            if (n == "#num" and rest and rest[0].isdigit()) or (n != "#num" and (nxt + " ").startswith(fold(n) + " ")):
+                return rule["to"]
+        if rule.get("before_punct") and (not rest or rest[0] in _PUNCT):
+            return rule["to"]
+        if rule.get("between_words") and prev.isalpha() and rest and rest[0].isalpha():
+            return rule["to"]
+        if rule.get("default"):
+            return rule["to"]
+    return None
+
+
+def _rewrite(tokens: list[str], accented: bool) -> list[str]:
+    lex = _lexicon()
+    folded = [fold(t) for t in tokens]
+    out = []
+    for i, tok in enumerate(tokens):
+        low = tok.lower()
+        new = lex["words"].get(low) or (None if accented else lex["folded_words"].get(folded[i]))
+        if new is None and folded[i] in lex["ambiguous"] and (accented or not has_diacritics(tok)):
+            new = _resolve(lex["ambiguous"][folded[i]], folded[i - 1] if i else "", folded[i + 1:])
+        out.append(tok if new is None else (new if accented else fold(new)))
+    return out
+
+
+def normalize_informal(text: str) -> str:
+    """`text` (already NFC) with informal wording resolved; unchanged when it is already formal."""
+    text = _strip_noise(text)
+    saved: list[str] = []
+
+    def mask(m: re.Match[str]) -> str:
+        saved.append(m.group(0))
+        return f"\uE000{len(saved) - 1}\uE001"
+
+    masked = _PROTECT.sub(mask, text)
+    accented = has_diacritics(masked)
+    tokens = _rewrite(_strip_ends(_TOKEN.findall(masked)), accented)
+    out = re.sub(r"\s+([?.,!;:])", r"\1", " ".join(tokens))
+    out = re.sub(r"\uE000(\d+)\uE001", lambda m: saved[int(m.group(1))], out)
+    return out or text

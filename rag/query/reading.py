@@ -1,0 +1,105 @@
+"""The query stage: a question is read once into a frozen `Query` that every later stage reads.
+
+Why: retrieval, the extractive answer, follow-ups and the LLM step all need the same facts about
+a question (its accents, its topic words, the bodies and documents it names, an explicit
+"Điều 7 khoản 2"). Computing them once keeps the stages consistent and cheap, and lets the
+pure-logic tests of this stage run without torch or llama-index.
+
+Reading, in order:
+1. NFC and one tone placement; informal wording resolved (`informal.py`);
+2. accents restored from the corpus when typed without them (`text.restore_diacritics`);
+3. abbreviations, lay terms and English phrases expanded (glossary) → the dense query;
+4. bodies, aspects, role cues, other departments and explicit references found → the priors;
+5. question scaffolding removed → the lexical query and the topic terms (for confidence).
+
+Example:
+    >>> reader = QueryReader(glossary, accents, news_only=frozenset())
+    >>> q = reader.read("don vi nao phu trach ma so ma vach")
+    >>> q.text, q.asks_who
+    ('đơn vị nào phụ trách mã số mã vạch', True)
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from rag.documents.glossary import Body, Glossary
+from rag.query.followup import condense
+from rag.query.informal import normalize_informal
+from rag.query.words import asks_who, content_words, is_english, parse_references, strip_question_words
+from rag.text import fold, has_diacritics, normalize, restore_diacritics
+
+
+@dataclass(frozen=True)
+class Query:
+    """Everything later stages need to know about one question."""
+
+    raw: str  # as the user typed it (validated), for display and logs
+    text: str  # normalised, informal wording resolved, accents restored: what is matched
+    english: bool
+    accented: bool  # typed with diacritics (decides the fusion weights)
+    dense: str  # text + expansions of abbreviations, lay terms and English phrases
+    lexical: str  # the topic words for BM25 (scaffolding and, when a topic remains, body names removed)
+    topic_terms: tuple[str, ...]  # folded content words of the topic (coverage, news detection)
+    bodies: tuple[Body, ...] = ()  # bodies named as the ones acting
+    defining: frozenset[int] = frozenset()  # articles of a cue that outweighs the bodies named (Điều 12)
+    cued: frozenset[int] = frozenset()  # articles of the role the wording points to
+    aspects: tuple[str, ...] = ()  # headings asked about ("nhiệm vụ, quyền hạn") when no topic remains
+    reference: dict = field(default_factory=dict)  # {"article": 7, "clause": 2, "point": "k"}
+    foreign: str | None = None  # a department the documents do not cover, if named
+    about_news: bool = False  # names something only the news mention (a province, a person)
+    asks_who: bool = False
+
+    @property
+    def changed(self) -> bool:
+        """Whether reading changed the wording beyond case, accents and punctuation."""
+        return _letters(fold(self.raw)) != _letters(fold(self.text))
+
+
+def _letters(text: str) -> str:
+    return " ".join(re.findall(r"\w+", text))
+
+
+class QueryReader:
+    """Reads questions against one corpus' knowledge: its glossary, accent table and news vocabulary."""
+
+    def __init__(self, glossary: Glossary, accents: dict[str, tuple[str, int]], news_only: frozenset[str]):
+        self.glossary = glossary
+        self.accents = accents
+        self.news_only = news_only
+        self._abbreviation_terms = {t for a in glossary.expansions for t in re.findall(r"\w+", fold(a))}
+
+    def read(self, question: str, history: list[dict] | tuple = (), standalone: str | None = None) -> Query:
+        """The `Query` for one validated question; a follow-up is first made standalone from `history`
+        by the rules of `followup.condense` (or given as `standalone`, e.g. rewritten by an LLM)."""
+        g = self.glossary
+        text = normalize_informal(normalize(standalone or question))
+        if history and standalone is None:
+            text = condense(text, list(history), g)
+        english = is_english(text)
+        accented = has_diacritics(text)
+        if not accented and not english:
+            text = restore_diacritics(text, self.accents)
+        subject = "; ".join(g.english_terms(text)) if english else text  # Vietnamese wording, for names
+        topic_terms = self._topic_terms(text, english)
+        about_news = bool(set(topic_terms) & self.news_only)
+        named = () if about_news else tuple(g.bodies_in(subject))
+        defining = frozenset(g.cued_articles(subject, overriding=True))
+        bodies = () if defining else named  # a body being defined is what is asked about, not who acts
+        dense = g.expand(text)
+        topic = g.residual(subject)
+        lexical = g.expand(topic) if named and content_words(topic) else dense
+        aspects = tuple(g.aspects_in(subject)) if bodies and not content_words(topic) else ()
+        cued = frozenset() if bodies or about_news or defining else frozenset(g.cued_articles(subject))
+        return Query(
+            raw=question, text=text, english=english, accented=accented, dense=dense,
+            lexical=strip_question_words(lexical) or lexical, topic_terms=tuple(topic_terms), bodies=bodies,
+            defining=defining, cued=cued, aspects=aspects, reference=parse_references(text),
+            foreign=g.foreign_body_in(text), about_news=about_news, asks_who=asks_who(text),
+        )
+
+    def _topic_terms(self, text: str, english: bool) -> list[str]:
+        """Content words of the topic: body names removed, abbreviations expanded then dropped."""
+        g = self.glossary
+        topic = g.expand(g.residual(text)) if not english else g.expand(text)[len(text):]
+        return [t for t in content_words(topic) if t not in self._abbreviation_terms]

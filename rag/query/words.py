@@ -1,0 +1,91 @@
+"""General Vietnamese question wording (`lexicon.json`): question words, stopwords, references.
+
+Why one module: retrieval, follow-ups, the extractive answer and the LLM grounding all need to
+know which words of a question carry its topic. Before, four overlapping lists lived in four
+modules; now there is one data file and these few functions over it.
+
+Example:
+    >>> strip_question_words("Đơn vị nào phụ trách mã số mã vạch?")
+    'mã số mã vạch?'
+    >>> content_words("Ai quản lý điểm bưu chính ở xã?")
+    ['quan', 'ly', 'diem', 'buu', 'chinh', 'xa']
+    >>> parse_references("điểm k khoản 2 Điều 7")
+    {'article': 7, 'clause': 2, 'point': 'k'}
+"""
+from __future__ import annotations
+
+import functools
+import json
+import re
+from pathlib import Path
+
+from rag.documents.parse import POINT_LETTERS
+from rag.text import fold, has_diacritics, normalize
+
+_LEXICON = Path(__file__).with_name("lexicon.json")
+_REF = {
+    "article": re.compile(r"\bdieu\s+(\d{1,3})\b"),
+    "clause": re.compile(r"\bkhoan\s+(\d{1,2})\b"),
+    "point": re.compile(rf"\bdiem\s+({'|'.join(fold(p) for p in POINT_LETTERS)})\b(?!\w)"),
+}
+
+
+@functools.lru_cache(maxsize=1)
+def lexicon() -> dict:
+    """The general question lexicon, normalised (NFC, one tone placement)."""
+    raw = json.loads(_LEXICON.read_text(encoding="utf-8"))
+    phrases = sorted({normalize(p) for p in raw["question_phrases"]}, key=len, reverse=True)
+    return {
+        "question_phrases": phrases,
+        "stopwords": frozenset(fold(raw["stopwords"]).split()),
+        "who": re.compile(r"(?i)(?<!\w)(" + "|".join(map(re.escape, map(normalize, raw["who_words"]))) + r")(?!\w)"),
+        "followup": sorted((normalize(p) for p in raw["followup_words"]), key=len, reverse=True),
+        "accent_words": normalize(raw["accent_words"]),
+        "english": frozenset(raw["english_words"].split()),
+    }
+
+
+def is_english(question: str) -> bool:
+    """An unaccented question with two or more English function words."""
+    tokens = re.findall(r"[a-z]+", question.lower())
+    return not has_diacritics(question) and sum(t in lexicon()["english"] for t in tokens) >= 2
+
+
+def asks_who(question: str) -> bool:
+    """"Ai …", "đơn vị nào …", "liên hệ ở đâu": the answer should name who acts."""
+    return bool(lexicon()["who"].search(normalize(question)))
+
+
+def blank_phrases(text: str, phrases: list[str]) -> str:
+    """`text` lower-cased (folded when typed without diacritics) with every phrase removed."""
+    accented = has_diacritics(text)
+    out = f" {normalize(text).lower() if accented else fold(text)} "
+    for phrase in phrases:
+        key = phrase.lower() if accented else fold(phrase)
+        out = re.sub(rf"(?<![\w&]){re.escape(key)}(?![\w&])", " ", out)
+    return " ".join(out.split())
+
+
+def strip_question_words(text: str) -> str:
+    """The question without its scaffolding ("ai", "ở đâu", "chịu trách nhiệm"): the topic words."""
+    return blank_phrases(text, lexicon()["question_phrases"])
+
+
+def content_words(text: str) -> list[str]:
+    """Folded syllables of `text` that carry its topic (question words and fillers dropped)."""
+    stop = lexicon()["stopwords"]
+    return [t for t in re.findall(r"\w+", fold(text)) if t.isalpha() and t not in stop]
+
+
+def parse_references(question: str) -> dict[str, int | str]:
+    """Explicit legal address in a question, e.g. {"article": 2, "clause": 11, "point": "k"}."""
+    folded = fold(question)
+    ref: dict[str, int | str] = {}
+    for key, rx in _REF.items():
+        m = rx.search(folded)
+        if m:
+            ref[key] = int(m.group(1)) if key != "point" else m.group(1)
+    if "point" in ref:  # folding turns "đ" into "d": take the letter as typed when it was typed
+        typed = re.search(rf"(?i)điểm\s+({'|'.join(POINT_LETTERS)})(?!\w)", normalize(question))
+        ref["point"] = typed.group(1).lower() if typed else ref["point"]
+    return ref

@@ -1,0 +1,38 @@
+"""Retrieval confidence in [0, 1]: does what was found cover what was asked?
+
+Three parts, mixed by `settings.confidence_mix`: the share of the question's topic syllables
+and of its topic bigrams found in the top units (fillers and question words never count:
+the query stage removed them), and the dense similarity of the best node, scaled from
+`confidence_dense_floor` over `confidence_dense_span`. A question closer to an area these
+documents do not cover (`glossary.other_topics`) than to any unit loses confidence, steeply
+(`other_topic_weight`); it never gains from it.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from rag.query.reading import Query
+from rag.query.words import content_words
+from rag.settings import Settings
+
+
+def coverage(terms: list[str], seen: set[str]) -> tuple[float, float]:
+    """Share of `terms` and of their adjacent pairs found in `seen` (syllables and bigrams)."""
+    bigrams = [f"{a} {b}" for a, b in zip(terms, terms[1:])]
+    cov1 = sum(t in seen for t in terms) / len(terms)
+    cov2 = sum(t in seen for t in bigrams) / len(bigrams) if bigrams else cov1
+    return cov1, cov2
+
+
+def confidence(query: Query, seen: set[str], dense_top: float, other_top: float, settings: Settings) -> float:
+    """Confidence that the units whose terms are `seen` answer `query`.
+
+    `dense_top`: best e5 similarity of any node; `other_top`: best similarity to an uncovered area."""
+    terms = list(query.topic_terms) or content_words(query.text)
+    if not terms:
+        return 0.0
+    cov1, cov2 = coverage(terms, seen)
+    w1, w2, w3 = settings.confidence_mix
+    dense_part = float(np.clip((dense_top - settings.confidence_dense_floor) / settings.confidence_dense_span, 0, 1))
+    score = w1 * cov1 + w2 * cov2 + w3 * dense_part + settings.other_topic_weight * min(0.0, dense_top - other_top)
+    return round(float(np.clip(score, 0.0, 1.0)), 4)

@@ -1,0 +1,172 @@
+"""Build, persist and load the retrieval index (FAISS dense + two BM25 variants) under `index/`.
+
+Design choices:
+- FAISS is used directly (`IndexFlatIP` over unit-length e5 vectors), not through llama-index's
+  `FaissVectorStore`: the corpus is a few hundred units, exact search over all of them costs
+  well under a millisecond, and fusion needs every unit's score, which a top-k vector store
+  API does not give. llama-index keeps what it is good at: the node schema, its docstore
+  persistence and the token-budget splitter.
+- BM25 uses `bm25s` directly with our own tokens (pyvi words; diacritic-free syllables and
+  bigrams), because llama-index's BM25 retriever defaults to English stemming and stopwords.
+- The build writes to a temporary folder and renames it over `index/current`, so a crash
+  never leaves a half-written index; `manifest.json` says what the index was built from.
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import logging
+import time
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+
+from rag.search.embed import Embedder
+from rag.documents.glossary import Glossary, load_glossary
+from rag.documents.corpus import corpus_hash, load_documents
+from rag.search.nodes import build_nodes
+from rag.documents.parse import Unit, defined_aliases, parse_document
+from rag.atomic import staged_dir
+from rag.query.words import lexicon
+from rag.settings import Settings
+from rag.text import accent_table, folded_terms, words
+
+log = logging.getLogger(__name__)
+FORMAT_VERSION = 4
+_LIBS = ("faiss-cpu", "bm25s", "sentence-transformers", "llama-index-core", "pyvi", "torch")
+
+
+class IndexStale(RuntimeError):
+    """The index is missing or was built from something else; the message says what to run."""
+
+
+def parse_corpus(data_dir: Path) -> tuple[list[Unit], Glossary]:
+    """Every unit of every manifest document, and the glossary (file + short names the text defines)."""
+    units = [u for doc in load_documents(data_dir) for u in parse_document(doc)]
+    return units, load_glossary(data_dir, defined_aliases(units))
+
+
+def _fingerprint(settings: Settings) -> dict:
+    return {"format": FORMAT_VERSION, "corpus_hash": corpus_hash(settings.data_dir), "model": settings.embed_model,
+            "chunk_tokens": settings.chunk_tokens}
+
+
+def _bm25(token_lists: list[list[str]]):
+    import bm25s
+
+    bm = bm25s.BM25(k1=1.2, b=0.75)
+    bm.index(token_lists, show_progress=False)
+    return bm
+
+
+def build_index(settings: Settings, embedder: Embedder | None = None, progress: bool = True) -> Path:
+    """Parse, embed and index the corpus into `settings.index_dir / "current"`; returns that path."""
+    import faiss
+    from llama_index.core.storage.docstore import SimpleDocumentStore
+    from tqdm import tqdm
+
+    t0 = time.perf_counter()
+    steps = tqdm(total=4, desc="Xây dựng chỉ mục", disable=not progress, unit="bước")
+    units, glossary = parse_corpus(settings.data_dir)
+    nodes = build_nodes(units, glossary, settings.chunk_tokens)
+    steps.update()
+    embedder = embedder or Embedder(settings.embed_model, settings.model_dir)
+    vecs = embedder.passages([n.text for n in nodes], progress=progress)
+    steps.update()
+    dense = faiss.IndexFlatIP(vecs.shape[1])
+    dense.add(vecs)
+    bm_words = _bm25([words(n.text) for n in nodes])
+    bm_folded = _bm25([folded_terms(n.text) for n in nodes])
+    steps.update()
+
+    with staged_dir(settings.index_dir / "current") as tmp:
+        faiss.write_index(dense, str(tmp / "dense.faiss"))
+        bm_words.save(str(tmp / "bm25_words"), show_progress=False)
+        bm_folded.save(str(tmp / "bm25_folded"), show_progress=False)
+        docstore = SimpleDocumentStore()
+        docstore.add_documents(nodes)
+        docstore.persist(str(tmp / "docstore.json"))
+        _write_json(tmp / "units.json", [dataclasses.asdict(u) for u in units])
+        _write_json(tmp / "glossary.json", dataclasses.asdict(glossary))
+        preferred = [lexicon()["accent_words"], *glossary.lay_terms, *(n for b in glossary.bodies for n in b.names)]
+        _write_json(tmp / "accents.json", accent_table([u.text for u in units], preferred))
+        manifest = {**_fingerprint(settings), "dim": int(vecs.shape[1]), "units": len(units), "nodes": len(nodes),
+                    "node_ids": [n.node_id for n in nodes], "node_uids": [n.metadata["uid"] for n in nodes],
+                    "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "build_seconds": round(time.perf_counter() - t0, 2),
+                    "libraries": {lib: _version(lib) for lib in _LIBS}}
+        _write_json(tmp / "manifest.json", manifest)
+    steps.update()
+    steps.close()
+    log.info("index built: %d units, %d nodes in %.1fs", len(units), len(nodes), time.perf_counter() - t0)
+    return settings.index_dir / "current"
+
+
+def _version(lib: str) -> str:
+    try:
+        return metadata.version(lib)
+    except metadata.PackageNotFoundError:
+        return "absent"
+
+
+def _write_json(path: Path, obj: object) -> None:
+    path.write_text(json.dumps(obj, ensure_ascii=False, default=str), encoding="utf-8")
+
+
+@dataclass
+class LoadedIndex:
+    units: dict[str, Unit]
+    node_uids: list[str]
+    glossary: Glossary
+    dense: object
+    bm_words: object
+    bm_folded: object
+    manifest: dict
+    accents: dict[str, tuple[str, int]]  # folded n-gram -> (accented form, count), see text.restore_diacritics
+
+    def find(self, reference: dict) -> list[Unit]:
+        """Units at an explicit address ({"article": 7, "clause": 2, "point": "k"}); [] without an article."""
+        if "article" not in reference:
+            return []
+        want = (reference.get("article"), reference.get("clause"), reference.get("point"))
+        return [u for u in self.units.values()
+                if u.kind in ("article", "clause", "point") and (u.article, u.clause, u.point) == want]
+
+
+def check_index(settings: Settings) -> dict:
+    """The manifest of a usable index, or `IndexStale` saying why and what to run."""
+    path = settings.index_dir / "current" / "manifest.json"
+    if not path.is_file():
+        raise IndexStale(f"No index in {settings.index_dir}: run `python -m rag build`")
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    expected = _fingerprint(settings)
+    changed = [k for k, v in expected.items() if manifest.get(k) != v]
+    if changed:
+        raise IndexStale(f"The index is out of date ({', '.join(changed)} changed): run `python -m rag build`")
+    return manifest
+
+
+def load_index(settings: Settings, rebuild: bool = False, progress: bool = False) -> LoadedIndex:
+    """Load the persisted index; with `rebuild`, build it first when missing or stale."""
+    import bm25s
+    import faiss
+
+    try:
+        manifest = check_index(settings)
+    except IndexStale as why:
+        if not rebuild:
+            raise
+        log.warning("%s; rebuilding now", why)
+        build_index(settings, progress=progress)
+        manifest = check_index(settings)
+    root = settings.index_dir / "current"
+    units = {d["uid"]: Unit(**d) for d in json.loads((root / "units.json").read_text(encoding="utf-8"))}
+    glossary = Glossary.from_dict(json.loads((root / "glossary.json").read_text(encoding="utf-8")))
+    return LoadedIndex(
+        units=units, node_uids=manifest["node_uids"], glossary=glossary,
+        dense=faiss.read_index(str(root / "dense.faiss")),
+        bm_words=bm25s.BM25.load(str(root / "bm25_words"), show_progress=False),
+        bm_folded=bm25s.BM25.load(str(root / "bm25_folded"), show_progress=False),
+        manifest=manifest,
+        accents={k: tuple(v) for k, v in json.loads((root / "accents.json").read_text(encoding="utf-8")).items()},
+    )

@@ -1,0 +1,68 @@
+"""Units → llama-index `TextNode`s: one node per unit, split by token budget only when too long.
+
+Why two texts: the node text (embedded and indexed) carries the breadcrumb, the body's short
+name and abbreviation expansions, so "Trung tâm TĐC có nhiệm vụ gì" matches points that never
+name the centre; the unit text (quoted) stays the verbatim corpus slice.
+"""
+from __future__ import annotations
+
+import functools
+import os
+
+from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
+
+from rag.documents.glossary import Glossary
+from rag.documents.parse import Unit
+
+
+@functools.lru_cache(maxsize=1)
+def token_counter():
+    """tiktoken o200k_base (read from the copy llama-index ships): within ~30% of XLM-R counts on Vietnamese."""
+    if "TIKTOKEN_CACHE_DIR" not in os.environ:
+        import llama_index.core
+
+        os.environ["TIKTOKEN_CACHE_DIR"] = os.path.join(os.path.dirname(llama_index.core.__file__), "_static", "tiktoken_cache")
+    import tiktoken
+
+    return tiktoken.get_encoding("o200k_base")
+
+
+def index_text(unit: Unit, glossary: Glossary) -> str:
+    """What retrieval sees for a unit: breadcrumb, the body it belongs to, then its own text."""
+    body = glossary.body_of(unit.doc_id, unit.article)
+    head = f"{unit.breadcrumb}" + (f" ({body.short}; {body.name})" if body else "")
+    label = f"{unit.label}. " if unit.article is not None else ""
+    return glossary.expand(f"{head}\n{label}{unit.own_text}")
+
+
+def _split(text: str, budget: int) -> list[str]:
+    from llama_index.core.node_parser import SentenceSplitter
+
+    enc = token_counter()
+    if len(enc.encode(text)) <= budget:
+        return [text]
+    splitter = SentenceSplitter(chunk_size=budget, chunk_overlap=budget // 8, tokenizer=enc.encode)
+    return splitter.split_text(text)
+
+
+def build_nodes(units: list[Unit], glossary: Glossary, token_budget: int) -> list[TextNode]:
+    """One node per unit with text (several when over `token_budget` tiktoken tokens), linked parent/child."""
+    nodes: list[TextNode] = []
+    for u in units:
+        if not u.own_text.strip():
+            continue
+        parts = _split(index_text(u, glossary), token_budget)
+        for i, part in enumerate(parts):
+            node = TextNode(
+                id_=u.uid if len(parts) == 1 else f"{u.uid}~{i + 1}",
+                text=part,
+                metadata={"uid": u.uid, "doc_id": u.doc_id, "label": u.label, "part": i + 1, "parts": len(parts)},
+                excluded_embed_metadata_keys=["uid", "doc_id", "label", "part", "parts"],
+                excluded_llm_metadata_keys=["uid", "part", "parts"],
+            )
+            if u.parent:
+                node.relationships[NodeRelationship.PARENT] = RelatedNodeInfo(node_id=u.parent)
+            if u.children:
+                node.relationships[NodeRelationship.CHILD] = [RelatedNodeInfo(node_id=c) for c in u.children]
+            nodes.append(node)
+    return nodes

@@ -1,0 +1,155 @@
+"""The retrieval pipeline, top to bottom: Query → candidates → fusion → priors → references → confidence.
+
+Each step is a small function in its own module (`candidates`, `scoring`, `confidence`);
+`Retriever.retrieve` only wires them, so this is the one place to read how a question becomes
+a ranked list of units:
+
+1. candidates: dense e5 (FAISS), BM25 over pyvi words, BM25 over diacritic-free syllables,
+   each its top `candidates_per_retriever` nodes;
+2. fusion: weighted min-max fusion (weights by how the question was typed), each unit's best node;
+3. priors: units of the bodies the question names (and the heading it asks about), the role
+   its wording points to, news below regulations unless it asks about the news;
+   with two bodies named, the best unit of each follows the top one;
+4. references: units the question addresses explicitly ("khoản 2 Điều 10") come first;
+5. confidence: coverage of the question's topic by the top three units and dense similarity;
+   zero when the question names a department the documents do not cover.
+
+Example:
+    >>> r = Retriever(get_settings()); r.warm_up()
+    >>> [s.unit.label for s in r.search("Đơn vị nào phụ trách mã số mã vạch?").units[:1]]
+    ['Điều 7, khoản 2, điểm k']
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from rag.documents.glossary import Body
+from rag.documents.parse import Unit
+from rag.query.reading import Query, QueryReader
+from rag.search import candidates, scoring
+from rag.search.confidence import confidence
+from rag.search.embed import Embedder
+from rag.search.index import LoadedIndex, load_index
+from rag.search.nodes import index_text
+from rag.settings import Settings
+from rag.text import fold
+
+
+@dataclass(frozen=True)
+class ScoredUnit:
+    unit: Unit
+    score: float
+
+
+@dataclass(frozen=True)
+class Retrieval:
+    query: Query
+    units: list[ScoredUnit]
+    confidence: float
+    referenced: bool  # the question named a unit explicitly and it exists
+
+    @property
+    def bodies(self) -> tuple[Body, ...]:
+        return self.query.bodies
+
+    @property
+    def out_of_scope(self) -> str | None:
+        """The uncovered department the question names, if any."""
+        return self.query.foreign
+
+
+class Retriever:
+    def __init__(self, settings: Settings, index: LoadedIndex | None = None, embedder: Embedder | None = None):
+        self.settings = settings
+        self._index = index
+        self.embedder = embedder or Embedder(settings.embed_model, settings.model_dir)
+        self._terms: dict[str, set[str]] = {}
+        self._other_topics = np.zeros((0, 1), np.float32)
+        self.reader: QueryReader | None = None
+
+    def warm_up(self) -> None:
+        """Load the index (building it when missing or stale), the embedding model and the query reader."""
+        if self._index is None:
+            self._index = load_index(self.settings, rebuild=True)
+        self.embedder.warm_up()
+        self._terms = _unit_terms(self.index)
+        topics = list(self.index.glossary.other_topics)
+        self._other_topics = self.embedder.queries(topics) if topics else np.zeros((0, self.embedder.dim), np.float32)
+        self.reader = QueryReader(self.index.glossary, self.index.accents, _news_only(self.index, self._terms))
+
+    @property
+    def loaded(self) -> bool:
+        return self._index is not None and self.embedder.loaded
+
+    @property
+    def index(self) -> LoadedIndex:
+        if self._index is None:
+            raise RuntimeError("Retriever not loaded: call warm_up() first")
+        return self._index
+
+    def read(self, question: str, history: list[dict] | tuple = (), standalone: str | None = None) -> Query:
+        """The question read against this index's knowledge (see `rag.query.reading`)."""
+        if self.reader is None:
+            raise RuntimeError("Retriever not loaded: call warm_up() first")
+        return self.reader.read(question, history, standalone)
+
+    def search(self, question: str, top_k: int | None = None) -> Retrieval:
+        """Read a standalone question and retrieve for it (the CLI's and the benchmarks' entry)."""
+        return self.retrieve(self.read(question), top_k)
+
+    def retrieve(self, query: Query, top_k: int | None = None) -> Retrieval:
+        """Ranked units for `query`, best first, with a confidence signal for abstention."""
+        ix, s = self.index, self.settings
+        qv = self.embedder.queries([query.dense])
+        found = [candidates.dense(ix, qv, s.candidates_per_retriever),
+                 candidates.bm25_words(ix, query.lexical, s.candidates_per_retriever),
+                 candidates.bm25_folded(ix, query.lexical, s.candidates_per_retriever)]
+        fused = scoring.fuse(found, scoring.weights_for(query, s), ix.node_uids)
+        body_articles = set(query.defining) or {a for b in query.bodies for a in b.articles}
+
+        def heading(unit: Unit, headings: tuple[str, ...]) -> bool:
+            return scoring.under_heading(unit, headings, ix.units)
+
+        ranked = sorted(((uid, f + scoring.prior(ix.units[uid], query, s, body_articles, heading))
+                         for uid, f in fused.items()), key=lambda kv: -kv[1])
+        ranked = scoring.one_per_body(ranked, ix.units, query.bodies)
+        referenced = ix.find(query.reference)
+        head = [ScoredUnit(u, round(ranked[0][1] + 1.0, 4) if ranked else 1.0) for u in referenced]
+        seen = {u.uid for u in referenced}
+        units = head + [ScoredUnit(ix.units[uid], round(sc, 4)) for uid, sc in ranked if uid not in seen]
+        units = units[:top_k or s.top_k]
+        if query.foreign:
+            conf = 0.0
+        elif referenced:
+            conf = 1.0
+        else:
+            dense_top = float(found[0].scores[0]) if len(found[0].scores) else 0.0
+            other = float((self._other_topics @ qv[0]).max()) if len(self._other_topics) else 0.0
+            conf = confidence(query, set().union(*(self._terms[x.unit.uid] for x in units[:3])), dense_top, other, s)
+        return Retrieval(query, units, conf, bool(referenced))
+
+
+def _unit_terms(ix: LoadedIndex) -> dict[str, set[str]]:
+    """Folded syllables and syllable bigrams of each unit's indexed text (for topic coverage)."""
+    out = {}
+    for uid, u in ix.units.items():
+        syl = re.findall(r"\w+", fold(index_text(u, ix.glossary) + " " + u.text))
+        out[uid] = set(syl) | {f"{a} {b}" for a, b in zip(syl, syl[1:])}
+    return out
+
+
+def _news_only(ix: LoadedIndex, terms: dict[str, set[str]]) -> frozenset[str]:
+    """Words only the news mention (provinces, people): a question using one is about the news."""
+    regulation = set().union(*(v for k, v in terms.items() if ix.units[k].kind != "paragraph"))
+    news = set().union(*(v for k, v in terms.items() if ix.units[k].kind == "paragraph"))
+    return frozenset(news - regulation)
+
+
+def unit_record(scored: ScoredUnit) -> dict:
+    """The JSON shape of a retrieved unit in `retrieve --jsonl` and `ask --jsonl` output."""
+    u = scored.unit
+    return {"doc_id": u.doc_id, "article": u.article, "clause": u.clause, "point": u.point,
+            "label": u.label, "score": float(scored.score), "text": u.text}

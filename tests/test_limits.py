@@ -1,0 +1,36 @@
+"""Rate limiting with an injected clock: no sleeps, no timing flakiness."""
+from rag.app.limits import RateLimiter
+
+
+class Clock:
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+def test_a_burst_is_allowed_then_refused_until_tokens_refill():
+    clock = Clock()
+    limit = RateLimiter(per_minute=60, burst=2, clock=clock)
+    assert [limit.allow("s"), limit.allow("s"), limit.allow("s")] == [True, True, False]
+    clock.now = 1.0  # one token per second
+    assert limit.allow("s") and not limit.allow("s")
+
+
+def test_keys_are_limited_independently():
+    limit = RateLimiter(per_minute=60, burst=1, clock=Clock())
+    assert limit.allow("a") and limit.allow("b") and not limit.allow("a")
+
+
+def test_memory_is_bounded_by_evicting_the_least_recent_key():
+    limit = RateLimiter(per_minute=60, burst=1, max_keys=3, clock=Clock())
+    for key in "abcde":
+        limit.allow(key)
+    assert len(limit) == 3
+    assert limit.allow("a")  # evicted, so it starts with a full bucket again
+
+
+def test_a_zero_rate_means_no_limit():
+    limit = RateLimiter(per_minute=0, burst=1, clock=Clock())
+    assert all(limit.allow("x") for _ in range(100))

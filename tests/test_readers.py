@@ -1,0 +1,320 @@
+"""read_document on small Vietnamese fixtures built in tmp_path: .docx, .html, .txt and .pdf.
+
+The text-layer PDF is printed from HTML by Debian's chromium (skipped only when no chromium is
+on PATH); the scanned PDF is a blank page made with pypdfium2. No torch, no llama-index.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import unicodedata
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from rag.documents.readers import UnreadableDocument, join_pdf_lines, read_document
+
+LONG_SENTENCE = (
+    "Thông tư này hướng dẫn chức năng, nhiệm vụ, quyền hạn của cơ quan chuyên môn thuộc Ủy ban "
+    "nhân dân cấp tỉnh, cấp xã về các lĩnh vực thuộc phạm vi quản lý nhà nước của Bộ Khoa học và "
+    "Công nghệ, bao gồm hoạt động nghiên cứu khoa học, phát triển công nghệ, đổi mới sáng tạo, "
+    "chuyển đổi số, sở hữu trí tuệ, tiêu chuẩn đo lường chất lượng và bưu chính."
+)
+CLAUSE_1 = ("1. Sở Khoa học và Công nghệ là cơ quan chuyên môn thuộc Ủy ban nhân dân cấp tỉnh, "
+            "thực hiện chức năng tham mưu, giúp Ủy ban nhân dân cấp tỉnh quản lý nhà nước về:")
+POINT_A = "a) Hoạt động nghiên cứu khoa học, phát triển công nghệ;"
+POINT_DD = "đ) Tiêu chuẩn đo lường chất lượng."
+
+
+def unreadable(path: Path) -> str:
+    """The UnreadableDocument message for `path`, checked to name the file and no folder."""
+    with pytest.raises(UnreadableDocument) as caught:
+        read_document(path)
+    message = str(caught.value)
+    assert path.name in message
+    assert str(path.parent) not in message and os.sep not in message
+    return message
+
+
+# --- .docx ----------------------------------------------------------------------------------
+
+def make_docx(path: Path) -> Path:
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("THÔNG TƯ")
+    document.add_paragraph("Chương I")
+    document.add_paragraph("Điều 1. Phạm vi điều chỉnh")
+    document.add_paragraph(unicodedata.normalize("NFD", LONG_SENTENCE))  # decomposed accents
+    document.add_paragraph("")
+    document.add_paragraph(CLAUSE_1 + "   ")
+    document.add_paragraph(POINT_A)
+    document.add_paragraph(POINT_DD)
+    table = document.add_table(rows=3, cols=2)
+    table.cell(0, 0).text, table.cell(0, 1).text = "STT", "Đơn vị"
+    table.cell(1, 0).text, table.cell(1, 1).text = "1", "Sở Khoa học và Công nghệ"
+    merged = table.cell(2, 0).merge(table.cell(2, 1))
+    merged.text = "Ghi chú: áp dụng cho cấp tỉnh"
+    merged.add_paragraph("và cấp xã")
+    document.add_paragraph("Điều 2. Đối tượng áp dụng")
+    document.save(path)
+    return path
+
+
+def test_docx_paragraphs_in_order_with_table_rows(tmp_path):
+    text = read_document(make_docx(tmp_path / "thong-tu.docx"))
+    assert text == "\n".join([
+        "THÔNG TƯ", "Chương I", "Điều 1. Phạm vi điều chỉnh", LONG_SENTENCE, CLAUSE_1,
+        POINT_A, POINT_DD,
+        "STT | Đơn vị", "1 | Sở Khoa học và Công nghệ",
+        "Ghi chú: áp dụng cho cấp tỉnh", "và cấp xã",  # a merged, multi-line cell: once
+        "Điều 2. Đối tượng áp dụng",
+    ])
+    assert unicodedata.is_normalized("NFC", text)
+
+
+def test_docx_extension_upper_case(tmp_path):
+    path = make_docx(tmp_path / "THONG-TU.DOCX")
+    assert read_document(path).startswith("THÔNG TƯ\nChương I\n")
+
+
+def test_docx_that_is_not_a_zip_is_refused(tmp_path):
+    path = tmp_path / "cu.docx"
+    path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 512)  # an old binary .doc
+    assert ".docx" in unreadable(path)
+
+
+def test_docx_zip_without_word_document_is_refused(tmp_path):
+    path = tmp_path / "bang-tinh.docx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    assert "không phải" in unreadable(path)
+
+
+def test_empty_docx_is_refused(tmp_path):
+    import docx
+
+    path = tmp_path / "rong.docx"
+    docx.Document().save(path)
+    assert "rỗng" in unreadable(path)
+
+
+# --- .html ----------------------------------------------------------------------------------
+
+HTML_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>Cổng thông tin</title>
+<style>p { color: red }</style><script>var tracking = "Điều 99. Mã theo dõi";</script></head>
+<body>
+<header><div class="logo">CỔNG THÔNG TIN ĐIỆN TỬ</div></header>
+<nav><ul><li><a href="/">Trang chủ</a></li><li><a href="/van-ban">Văn bản</a></li></ul></nav>
+<aside><p>Tin liên quan: Sở Khoa học và Công nghệ tổ chức hội nghị</p></aside>
+<form><input name="q"><button>Tìm kiếm</button></form>
+<div class="content">
+<article>
+  <header><h1>THÔNG TƯ</h1></header>
+  <h2>Điều 1. Phạm vi   điều chỉnh</h2>
+  <p>Thông tư này hướng dẫn chức năng,
+     nhiệm vụ của <b>Sở Khoa học và Công nghệ</b>.</p>
+  <p>1. Sở có các nhiệm vụ sau:<br>a) Hoạt động nghiên cứu khoa học;<br>b) Đổi mới sáng tạo.</p>
+  <ul><li>Chuyển đổi số</li><li>Bưu chính</li></ul>
+  <table><tr><th>STT</th><th>Lĩnh vực</th></tr><tr><td>1</td><td>Viễn thông</td></tr></table>
+  <script>document.write("quảng cáo")</script>
+</article>
+</div>
+<footer>Bản quyền thuộc về Cổng thông tin</footer>
+</body></html>
+"""
+
+
+def test_html_takes_the_article_one_block_per_line(tmp_path):
+    path = tmp_path / "trang.html"
+    path.write_text(HTML_PAGE, encoding="utf-8")
+    assert read_document(path) == "\n".join([
+        "THÔNG TƯ",
+        "Điều 1. Phạm vi điều chỉnh",
+        "Thông tư này hướng dẫn chức năng, nhiệm vụ của Sở Khoa học và Công nghệ.",
+        "1. Sở có các nhiệm vụ sau:", "a) Hoạt động nghiên cứu khoa học;", "b) Đổi mới sáng tạo.",
+        "Chuyển đổi số", "Bưu chính",
+        "STT | Lĩnh vực", "1 | Viễn thông",
+    ])
+
+
+def test_html_without_article_drops_page_furniture(tmp_path):
+    path = tmp_path / "trang.htm"
+    path.write_text(HTML_PAGE.replace("<article>", "<section>").replace("</article>", "</section>"),
+                    encoding="utf-8")
+    text = read_document(path)
+    for debris in ("CỔNG THÔNG TIN", "Trang chủ", "Tin liên quan", "Tìm kiếm", "Bản quyền",
+                   "tracking", "quảng cáo", "color"):
+        assert debris not in text
+    assert "Điều 1. Phạm vi điều chỉnh" in text.split("\n")
+
+
+def test_html_prefers_main(tmp_path):
+    path = tmp_path / "main.html"
+    path.write_text("<html><body><div>Quảng cáo đầu trang</div><main><p>Điều 1. Phạm vi</p>"
+                    "</main></body></html>", encoding="utf-8")
+    assert read_document(path) == "Điều 1. Phạm vi"
+
+
+def test_html_with_only_scripts_is_empty(tmp_path):
+    path = tmp_path / "rong.html"
+    path.write_text("<html><body><script>x()</script><nav>Trang chủ</nav></body></html>",
+                    encoding="utf-8")
+    assert "rỗng" in unreadable(path)
+
+
+# --- .txt -----------------------------------------------------------------------------------
+
+def test_txt_utf8_with_bom_crlf_and_blank_lines(tmp_path):
+    path = tmp_path / "luat.txt"
+    body = "Luật Đất đai\r\nSố: 31/2024/QH15  \r\n\r\n\r\nĐiều 1.\tPhạm vi điều chỉnh\r\n"
+    path.write_bytes(b"\xef\xbb\xbf" + unicodedata.normalize("NFD", body).encode("utf-8"))
+    assert read_document(path) == "Luật Đất đai\nSố: 31/2024/QH15\nĐiều 1. Phạm vi điều chỉnh"
+
+
+def test_txt_utf16_with_bom(tmp_path):
+    path = tmp_path / "luat-utf16.txt"
+    path.write_bytes("Điều 1. Phạm vi điều chỉnh\nLuật này quy định.".encode("utf-16"))
+    assert read_document(path) == "Điều 1. Phạm vi điều chỉnh\nLuật này quy định."
+
+
+def test_txt_not_utf8_is_refused(tmp_path):
+    path = tmp_path / "cp1258.txt"
+    path.write_bytes(b"\xd0i\xea\xccu 1. Ph\xe1m vi")  # "Điều 1. Phạm vi" in Windows-1258
+    assert "UTF-8" in unreadable(path)
+
+
+def test_txt_that_is_binary_is_refused(tmp_path):
+    path = tmp_path / "anh.txt"
+    path.write_bytes(b"%PDF-1.7\n\x00\x01\x02")
+    assert "không phải" in unreadable(path)
+
+
+def test_empty_txt_is_refused(tmp_path):
+    path = tmp_path / "rong.txt"
+    path.write_bytes(b"\xef\xbb\xbf \r\n\t\n")
+    assert "rỗng" in unreadable(path)
+
+
+# --- unsupported ----------------------------------------------------------------------------
+
+def test_unsupported_extension_lists_supported_ones(tmp_path):
+    path = tmp_path / "bang.xlsx"
+    path.write_bytes(b"PK\x03\x04")
+    message = unreadable(path)
+    for ext in (".txt", ".docx", ".pdf", ".html"):
+        assert ext in message
+
+
+def test_unreadable_document_is_a_value_error():
+    assert issubclass(UnreadableDocument, ValueError)
+
+
+# --- .pdf -----------------------------------------------------------------------------------
+
+def test_pdf_line_joining_rules():
+    full = "x" * 80
+    lines = [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        "Chương I",
+        "QUY ĐỊNH CHUNG",
+        "Điều 1. Phạm vi điều chỉnh",
+        "Thông tư này hướng dẫn chức năng, nhiệm vụ, quyền hạn của cơ quan chuyên môn thuộc Ủy",
+        "ban nhân dân cấp tỉnh, cấp xã về các lĩnh vực thuộc phạm vi quản lý nhà nước của Bộ",
+        "Khoa học và Công nghệ.",
+        "1. Sở Khoa học và Công nghệ thực hiện các nhiệm vụ về khoa học và công nghệ sau đây",
+        "a) Hoạt động nghiên cứu khoa học và phát triển công nghệ trên địa bàn cấp tỉnh và cấp",
+        "đ) Tiêu chuẩn đo lường chất lượng;",
+        "Mục 2. Tổ chức",
+        full,
+        "- Phòng Quản lý khoa học",
+    ]
+    assert join_pdf_lines(lines).split("\n") == [
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",   # short lines are headings: kept apart
+        "Độc lập - Tự do - Hạnh phúc",
+        "Chương I",
+        "QUY ĐỊNH CHUNG",
+        "Điều 1. Phạm vi điều chỉnh",
+        "Thông tư này hướng dẫn chức năng, nhiệm vụ, quyền hạn của cơ quan chuyên môn thuộc Ủy"
+        " ban nhân dân cấp tỉnh, cấp xã về các lĩnh vực thuộc phạm vi quản lý nhà nước của Bộ"
+        " Khoa học và Công nghệ.",
+        "1. Sở Khoa học và Công nghệ thực hiện các nhiệm vụ về khoa học và công nghệ sau đây",
+        "a) Hoạt động nghiên cứu khoa học và phát triển công nghệ trên địa bàn cấp tỉnh và cấp",
+        "đ) Tiêu chuẩn đo lường chất lượng;",
+        "Mục 2. Tổ chức",
+        full,
+        "- Phòng Quản lý khoa học",
+    ]
+
+
+PDF_HTML = f"""<!doctype html>
+<html><head><meta charset="utf-8">
+<style>body {{ font-family: "DejaVu Serif", serif; font-size: 12pt; margin: 2cm; }}
+h1, p {{ margin: 0 0 6pt 0; font-size: 12pt; }}</style></head>
+<body>
+<h1>THÔNG TƯ</h1>
+<p>Chương I</p>
+<p>QUY ĐỊNH CHUNG</p>
+<p>Điều 1. Phạm vi điều chỉnh</p>
+<p>{LONG_SENTENCE}</p>
+<p>{CLAUSE_1}</p>
+<p>{POINT_A}</p>
+<p>{POINT_DD}</p>
+<p>Điều 2. Đối tượng áp dụng</p>
+</body></html>
+"""
+
+
+def print_to_pdf(html: Path, pdf: Path, profile: Path) -> None:
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if chromium is None:
+        pytest.skip("no chromium on PATH to print the test PDF")
+    subprocess.run(
+        [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--no-first-run", "--disable-component-update", "--disable-sync",
+         f"--user-data-dir={profile}", "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
+         html.as_uri()],
+        check=True, capture_output=True, timeout=180,
+    )
+    assert pdf.read_bytes().startswith(b"%PDF")
+
+
+def test_pdf_printed_by_chromium(tmp_path):
+    html, pdf = tmp_path / "thong-tu.html", tmp_path / "thong-tu.pdf"
+    html.write_text(PDF_HTML, encoding="utf-8")
+    print_to_pdf(html, pdf, tmp_path / "chromium-profile")
+    text = read_document(pdf)
+    assert text.split("\n") == [
+        "THÔNG TƯ", "Chương I", "QUY ĐỊNH CHUNG", "Điều 1. Phạm vi điều chỉnh",
+        LONG_SENTENCE,  # wrapped over several lines by the layout, joined back
+        CLAUSE_1, POINT_A, POINT_DD, "Điều 2. Đối tượng áp dụng",
+    ]
+    assert unicodedata.is_normalized("NFC", text)
+
+
+def test_scanned_pdf_without_text_layer_is_refused(tmp_path):
+    import pypdfium2 as pdfium
+
+    path = tmp_path / "ban-scan.pdf"
+    document = pdfium.PdfDocument.new()
+    document.new_page(595, 842)
+    document.save(path)
+    document.close()
+    assert "PDF không có lớp văn bản (bản scan)" in unreadable(path)
+
+
+def test_pdf_that_is_really_html_is_refused(tmp_path):
+    path = tmp_path / "tai-ve.pdf"
+    path.write_text("<!doctype html><html><body><p>Điều 1. Phạm vi</p></body></html>",
+                    encoding="utf-8")
+    assert "PDF" in unreadable(path)
+
+
+def test_damaged_pdf_is_refused(tmp_path):
+    path = tmp_path / "hong.pdf"
+    path.write_bytes(b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\n")
+    assert "PDF" in unreadable(path)
