@@ -73,6 +73,13 @@ class Settings:
     address_question_burst: int = 20
     feedback_per_minute: float = 10.0  # votes and comments per client address
     trusted_proxy_header: str = ""  # e.g. "X-Forwarded-For": take the client address from it (only behind your proxy)
+    feedback_timeout: float = 5.0  # seconds a vote/comment waits for a locked feedback DB before saying it failed
+    chat_workers: int = 8  # Gradio queue workers per event: LLM answers are gated below, so extractive ones always get a worker
+    llm_queue_size: int = 2  # LLM answers generated at once (the rest wait; one local model serialises anyway)
+    llm_queue_max_waiting: int = 4  # LLM answers allowed to wait; beyond this "llm" is refused as busy, "auto" answers extractively
+    index_reload_seconds: float = 10.0  # how often the app checks index/current for a new build and swaps it in (0 = never)
+    max_upload_mb: int = 20  # largest upload accepted (Gradio's max_file_size and the admin page)
+    admin_token: str = ""  # enables /admin and file uploads for requests with "Authorization: Bearer <token>"; empty = off
     feedback_db: Path = field(default_factory=lambda: _cache_home() / "feedback.sqlite3")
     log_file: Path = field(default_factory=lambda: _cache_home() / "requests.log")
 

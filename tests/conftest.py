@@ -72,7 +72,7 @@ def live_app(built_index, tmp_path_factory):
     tmp = tmp_path_factory.mktemp("app")
     settings = dataclasses.replace(built_index, feedback_db=tmp / "feedback.sqlite3", log_file=tmp / "requests.log",
                                    answer_mode="extractive", session_questions_per_minute=0,
-                                   address_questions_per_minute=0)
+                                   address_questions_per_minute=0, feedback_per_minute=0)  # tests vote from one address
     url, service, server = serve_in_background(settings)
     yield url, service
     server.should_exit = True

@@ -56,3 +56,73 @@ def test_export_command_writes_the_file_atomically(tmp_path, monkeypatch, capsys
     assert main(["feedback", "export", "--format", "csv", "--output", str(out)]) == 0
     assert out.read_text(encoding="utf-8").count("\n") == 2
     assert not list(out.parent.glob(".export-*"))
+
+
+def test_csv_export_neutralises_formulas_and_jsonl_is_unchanged(tmp_path):
+    import csv
+    import io
+
+    store = FeedbackStore(tmp_path / "fb.sqlite3")
+    cells = ["=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd", "bình thường"]
+    for i, text in enumerate(cells):
+        store.add(question=text, answer="trả lời", citations=[], mode="extractive", rating=-1, comment=text)
+    rows = list(csv.DictReader(io.StringIO(store.export("csv"))))
+    assert [r["question"] for r in rows] == ["'" + c for c in cells[:-1]] + ["bình thường"]
+    assert [r["comment"] for r in rows] == [r["question"] for r in rows]
+    assert {r["rating"] for r in rows} == {"-1"}  # numbers are not text a spreadsheet would run
+    jsonl = [json.loads(x) for x in store.export("jsonl").splitlines()]
+    assert [r["question"] for r in jsonl] == cells and [r["comment"] for r in jsonl] == cells
+
+
+def answer(store, msg_id="a1", session="s1", question="câu hỏi"):
+    store.record_answer(msg_id=msg_id, session=session, question=question, answer="trả lời",
+                        citations=["Điều 7, khoản 2, điểm k"], mode="extractive")
+
+
+def test_answers_are_found_by_id_and_session_or_as_the_session_latest(tmp_path):
+    store = FeedbackStore(tmp_path / "fb.sqlite3")
+    answer(store, "a1", "s1", "một")
+    answer(store, "a2", "s1", "hai")
+    answer(store, "b1", "s2", "ba")
+    assert store.find_answer("a1", "s1")["question"] == "một"
+    assert store.find_answer("a1", "s1")["citations"] == ["Điều 7, khoản 2, điểm k"]
+    assert store.find_answer("a1", "s2") is None  # another session's answer
+    assert store.find_answer("zz", "s1") is None and store.find_answer(None, None) is None
+    assert store.find_answer(session="s1")["msg_id"] == "a2" and store.find_answer(session="s3") is None
+    assert store.rows() == []  # recording answers is not feedback
+
+
+def test_the_answers_table_is_append_only(tmp_path):
+    store = FeedbackStore(tmp_path / "fb.sqlite3")
+    answer(store)
+    with pytest.raises(sqlite3.IntegrityError):
+        answer(store)  # the same msg_id twice
+    conn = sqlite3.connect(tmp_path / "fb.sqlite3")
+    for sql in ("UPDATE answers SET answer = 'x'", "DELETE FROM answers"):
+        with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+            conn.execute(sql)
+
+
+def test_a_locked_store_fails_after_its_timeout(tmp_path):
+    import time
+
+    store = FeedbackStore(tmp_path / "fb.sqlite3", timeout=0.2)
+    store.check()
+    lock = sqlite3.connect(tmp_path / "fb.sqlite3", isolation_level=None)
+    lock.execute("BEGIN EXCLUSIVE")
+    try:
+        t0 = time.perf_counter()
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            record(store)
+        assert time.perf_counter() - t0 < 5
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+    assert record(store) == 1
+
+
+def test_a_store_whose_folder_cannot_exist_raises_os_error(tmp_path):
+    (tmp_path / "gone").write_text("a file where the folder was", encoding="utf-8")
+    store = FeedbackStore(tmp_path / "gone" / "fb.sqlite3")
+    with pytest.raises(OSError):
+        store.check()

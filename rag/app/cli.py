@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import sys
 from collections.abc import Callable, Iterable
@@ -24,17 +25,111 @@ def _quiet_libraries() -> None:
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 
-def _jsonl(lines: Iterable[str], handle: Callable[[dict], dict]) -> int:
-    """Apply `handle` to each JSON line; a bad line gets {"id", "error"} and the batch goes on."""
+_ID_MAX_DIGITS = 50  # a longer integer id is echoed as its (truncated) text, never converted
+_ID_MAX_CHARS = 1000  # a list/object id whose JSON is longer is echoed as truncated text
+# Characters that json.dumps(ensure_ascii=False) leaves raw but that str.splitlines() (and other
+# JSONL readers) treat as line breaks: escaped so one record is always one physical line.
+_LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
+_INTERNAL_ERROR = "Lỗi nội bộ khi xử lý dòng này; các dòng khác vẫn được xử lý."
+
+
+def _parse_int(text: str) -> int | str:
+    """JSON integers: an int up to 50 digits; a longer one stays text (truncated), so it never hits
+    Python's int↔str conversion limit (4,300 digits) and the line is still answered."""
+    if len(text.lstrip("-")) <= _ID_MAX_DIGITS:
+        return int(text)
+    return text[:_ID_MAX_DIGITS] + "…"
+
+
+def safe_id(value: object) -> object:
+    """The `id` to echo on an output line: a value that serialises as strict JSON and valid UTF-8.
+
+    str/int/float/bool/None are kept as they are when they do; otherwise an int over 50 digits
+    or a NaN/±Infinity float becomes its repr as a string (truncated to 50 characters), a string
+    with lone surrogates is re-encoded with errors="replace" (each becomes "?"), and a list or
+    object is kept only if its strict JSON is at most 1,000 characters (else its text, truncated).
+    """
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        if abs(value) < 10 ** _ID_MAX_DIGITS:
+            return value
+        try:
+            text = repr(value)
+        except ValueError:  # over the int→str conversion limit
+            return f"<số nguyên {value.bit_length()} bit>"
+        return text[:_ID_MAX_DIGITS] + "…"
+    if isinstance(value, float):
+        return value if math.isfinite(value) else repr(value)[:_ID_MAX_DIGITS]
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+            return value
+        except UnicodeEncodeError:
+            return value.encode("utf-8", errors="replace").decode("utf-8")
+    try:
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+        text.encode("utf-8")
+        if len(text) <= _ID_MAX_CHARS:
+            return value
+    except (ValueError, TypeError, RecursionError):
+        try:
+            text = repr(value)
+        except (ValueError, RecursionError):
+            text = type(value).__name__
+    return safe_id(text[:_ID_MAX_CHARS] + ("…" if len(text) > _ID_MAX_CHARS else ""))
+
+
+def json_line(record: dict) -> str:
+    """One JSONL output line for `record` (no newline): strict JSON, valid UTF-8, one physical line.
+
+    The echoed "id" goes through `safe_id`; if the rest of the record still does not serialise
+    strictly (a NaN score, a lone surrogate in some text), the line becomes {"id", "error"}
+    instead, so the caller always has exactly one line to write for each input line.
+    """
+    record = {**record, "id": safe_id(record.get("id"))}
+    try:
+        text = json.dumps(record, ensure_ascii=False, allow_nan=False)
+        text.encode("utf-8")  # strict: a lone surrogate raises UnicodeEncodeError (a ValueError)
+    except (ValueError, TypeError, RecursionError) as e:
+        log.debug("jsonl: output record not serialisable (%s)", type(e).__name__)
+        text = json.dumps({"id": record["id"], "error": "Không ghi được kết quả của dòng này dưới dạng JSON."},
+                          ensure_ascii=False)
+    for raw, escaped in _LINE_BREAKS.items():
+        text = text.replace(raw, escaped)
+    return text
+
+
+def _stdin_lines() -> Iterable[bytes | str]:
+    """The lines of stdin, as bytes when it has a binary buffer (so each line is decoded on its own)."""
+    return getattr(sys.stdin, "buffer", None) or sys.stdin
+
+
+def _jsonl(lines: Iterable[bytes | str], handle: Callable[[dict], dict]) -> int:
+    """Apply `handle` to each JSON line; a bad line gets {"id", "error"} and the batch goes on.
+
+    Every non-blank input line gives exactly one output line (see `json_line`): invalid UTF-8,
+    invalid or too deeply nested JSON, a bad question and an unexpected error in `handle` (logged
+    by class at debug level, never a traceback) all become a short Vietnamese "error".
+    """
     from rag.query.question import BadQuestion
 
     out, count = sys.stdout, 0
-    for raw in lines:
-        if not raw.strip():
-            continue
+    for number, raw in enumerate(lines, 1):
         record: dict = {"id": None}
         try:
-            item = json.loads(raw)
+            if isinstance(raw, bytes):
+                try:
+                    raw = raw.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    if not raw.strip():
+                        continue
+                    raise BadQuestion(f"Dòng không phải văn bản UTF-8 hợp lệ (byte thứ {e.start + 1}).") from None
+            if number == 1:
+                raw = raw.removeprefix("\ufeff")
+            if not raw.strip():
+                continue
+            item = json.loads(raw, parse_int=_parse_int)
             if not isinstance(item, dict):
                 raise BadQuestion("Mỗi dòng phải là một đối tượng JSON có trường \"question\".")
             record["id"] = item.get("id")
@@ -43,9 +138,14 @@ def _jsonl(lines: Iterable[str], handle: Callable[[dict], dict]) -> int:
             record.update(handle(item))
         except json.JSONDecodeError as e:
             record["error"] = f"Dòng không phải JSON hợp lệ: {e.msg}"
+        except RecursionError:
+            record["error"] = "Dòng JSON lồng nhau quá sâu."
         except BadQuestion as e:
             record["error"] = str(e)
-        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        except Exception as e:  # noqa: BLE001 - one bad line (or backend failure) must not stop the batch
+            log.debug("jsonl line %d: %s", number, type(e).__name__)
+            record = {"id": record["id"], "error": _INTERNAL_ERROR}
+        out.write(json_line(record) + "\n")
         out.flush()
         count += 1
     return count
@@ -84,7 +184,7 @@ def cmd_retrieve(args: argparse.Namespace) -> int:
 
     settings = get_settings()
     if args.jsonl == (args.question is not None):
-        raise SystemExit("retrieve: give either a QUESTION or --jsonl (questions on stdin), not both")
+        args.usage_error("give either a QUESTION or --jsonl (questions on stdin), not both")
     retriever = _retriever()
 
     def handle(item: dict) -> dict:
@@ -92,7 +192,7 @@ def cmd_retrieve(args: argparse.Namespace) -> int:
         return {"retrieved": [unit_record(s) for s in res.units]}
 
     if args.jsonl:
-        _jsonl(sys.stdin, handle)
+        _jsonl(_stdin_lines(), handle)
         return 0
     res = retriever.search(clean_question(args.question, settings.max_question_chars), args.top_k)
     for i, s in enumerate(res.units, 1):
@@ -123,6 +223,30 @@ def _print_answer(ans) -> None:
         print(f"\n({ans.note})")
 
 
+def _chat_history(value: object) -> list[dict]:
+    """The "history" of an `ask --jsonl` line as [{"role", "content": text}] (a list, or `BadQuestion`).
+
+    Turns that are not {"role", "content"} objects and content parts that are not text are
+    dropped, as the chat app does; lone surrogates become "?" so no backend chokes on them.
+    """
+    from rag.query.question import BadQuestion
+
+    if not value:
+        return []
+    if not isinstance(value, list):
+        raise BadQuestion("Trường \"history\" phải là danh sách {\"role\", \"content\"}.")
+    turns = []
+    for turn in value:
+        if not isinstance(turn, dict) or not isinstance(turn.get("role"), str):
+            continue
+        content = turn.get("content")
+        if isinstance(content, list):  # Gradio / OpenAI style content parts
+            content = " ".join(p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
+        if isinstance(content, str):
+            turns.append({"role": turn["role"], "content": content.encode("utf-8", "replace").decode("utf-8")})
+    return turns
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     """Answer a question in Vietnamese with clause citations (or refuse when the documents do not cover it).
 
@@ -131,19 +255,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
     Batch:   python -m rag ask --jsonl --mode extractive < questions.jsonl
     """
     if args.jsonl == (args.question is not None):
-        raise SystemExit("ask: give either a QUESTION or --jsonl (questions on stdin), not both")
+        args.usage_error("give either a QUESTION or --jsonl (questions on stdin), not both")
     assistant = _assistant()
 
     def handle(item: dict) -> dict:
-        history = item.get("history") or []
-        if not isinstance(history, list):
-            from rag.query.question import BadQuestion
-
-            raise BadQuestion("Trường \"history\" phải là danh sách {\"role\", \"content\"}.")
-        return assistant.ask(item["question"], history, args.mode).to_record()
+        return assistant.ask(item["question"], _chat_history(item.get("history")), args.mode).to_record()
 
     if args.jsonl:
-        _jsonl(sys.stdin, handle)
+        _jsonl(_stdin_lines(), handle)
         return 0
     ans = assistant.ask(args.question, (), args.mode)
     if args.json:
@@ -225,8 +344,137 @@ def cmd_feedback(args: argparse.Namespace) -> int:
     return 0
 
 
+def _rebuild_index(no_build: bool) -> None:
+    """Rebuild the index after the corpus changed (once per command), or say how to."""
+    if no_build:
+        print("Chưa xây dựng lại chỉ mục (--no-build): chạy python -m rag build trước khi hỏi.")
+        return
+    from rag.search.index import build_index
+
+    path = build_index(get_settings())
+    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    print(f"Đã xây dựng lại chỉ mục: {manifest['units']} đơn vị, {manifest['nodes']} nút, "
+          f"{manifest['build_seconds']} giây → {path}")
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    """Add documents (.txt, .docx, .pdf, .html) to the corpus folder, then rebuild the index once.
+
+    The doc_id is --doc-id, else the number the text states ("Số: 99/2024/QH15"), else the file
+    name; the title is --title, else the one the text states; the kind is --kind, else read from
+    the document type (law, decree, circular, decision, other). A file with the doc_id of a
+    document already in the corpus replaces it.
+
+    Example: python -m rag add uploads/luat-99-2024-qh15.docx
+    Several: python -m rag add a.pdf b.html --no-build && python -m rag build
+    Flags:   python -m rag add ban-tin.txt --kind other --title "Bản tin tháng 3"
+    """
+    from rag.documents.ingest import add_document
+
+    if len(args.files) > 1 and (args.doc_id is not None or args.title is not None):
+        args.usage_error("--doc-id và --title chỉ dùng được khi thêm một tệp")
+    data_dir, added, failed = get_settings().data_dir, 0, 0
+    for path in args.files:
+        try:
+            r = add_document(path, data_dir, doc_id=args.doc_id, title=args.title, kind=args.kind)
+        except ValueError as e:  # UnreadableDocument is a ValueError
+            print(f"Lỗi: {e}", file=sys.stderr)
+            failed += 1
+            continue
+        except OSError as e:
+            print(f"Lỗi: Tệp {path.name}: không đọc hoặc ghi được ({e.strerror or e}).", file=sys.stderr)
+            failed += 1
+            continue
+        added += 1
+        shape = f"{r['articles']} điều, {r['units']} đơn vị" if r["articles"] else f"{r['units']} đoạn văn"
+        print(f"Đã thêm {r['doc_id']} ({r['kind']}): {shape} → {r['file']}")
+        for w in r["warnings"]:
+            print(f"  Lưu ý: {w}")
+    if added:
+        _rebuild_index(args.no_build)
+    return 1 if failed else 0
+
+
+def cmd_docs(args: argparse.Namespace) -> int:
+    """List the documents of the corpus folder: doc_id, kind, title, units, date of entry into force.
+
+    Example: python -m rag docs
+    JSON:    python -m rag docs --json
+    """
+    from rag.documents.ingest import list_documents
+
+    docs = list_documents(get_settings().data_dir)
+    if args.json:
+        print(json.dumps(docs, ensure_ascii=False, indent=1))
+        return 0
+
+    def cut(text: str, width: int) -> str:
+        return text if len(text) <= width else text[: width - 1] + "…"
+
+    rows = [(d["doc_id"], d["kind"], cut(d["title"], 60), str(d["units"]), d["effective"] or "—") for d in docs]
+    head = ("Mã văn bản", "Loại", "Tiêu đề", "Đơn vị", "Hiệu lực")
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+    for r in [head, *rows]:
+        print("  ".join(c.rjust(w) if i == 3 else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))).rstrip())
+    print(f"{len(docs)} văn bản")
+    return 0
+
+
+def cmd_remove(args: argparse.Namespace) -> int:
+    """Remove a document (its manifest entry and its text file) from the corpus, then rebuild the index.
+
+    Example: python -m rag remove 99/2024/QH15
+    Later:   python -m rag remove 99/2024/QH15 --no-build
+    """
+    from rag.documents.ingest import remove_document
+
+    try:
+        r = remove_document(args.doc_id, get_settings().data_dir)
+    except KeyError as e:
+        print(f"Lỗi: {e.args[0]}", file=sys.stderr)
+        return 1
+    print(f"Đã xóa {r['doc_id']} ({r['kind']}) và tệp {r['file']}")
+    for w in r["warnings"]:
+        print(f"  Lưu ý: {w}")
+    _rebuild_index(args.no_build)
+    return 0
+
+
+class UsageError(SystemExit):
+    """A usage error: exit code 2, as argparse's, and str() is the message (not just "2")."""
+
+    def __init__(self, message: str):
+        super().__init__(2)
+        self.message = message
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse whose usage errors (bad flags, bad values, missing arguments) print the usage and
+    the message to stderr and raise `UsageError` (exit code 2); subcommand parsers inherit it."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        text = f"{self.prog}: error: {message}"
+        print(text, file=sys.stderr)
+        raise UsageError(text)
+
+
+def _positive_int(text: str) -> int:
+    """argparse type of --top-k: an integer of at least 1 (0 or less would return every unit)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be an integer ≥ 1, not {text[:20]!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be an integer ≥ 1, not {value}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m rag", description="Hỏi đáp Thông tư 10/2025/TT-BKHCN có trích dẫn điều khoản.")
+    p = _Parser(prog="python -m rag", description="Hỏi đáp Thông tư 10/2025/TT-BKHCN có trích dẫn điều khoản.")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress and decisions to stderr")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -240,9 +488,12 @@ def build_parser() -> argparse.ArgumentParser:
     b.add_argument("--quiet", action="store_true", help="no progress bar")
     r = add("retrieve", cmd_retrieve, "rank the units that answer a question")
     r.add_argument("question", nargs="?", help="the question (omit with --jsonl)")
-    r.add_argument("--top-k", type=int, default=None, help="how many units to return (default: settings.top_k = 10)")
+    r.set_defaults(usage_error=r.error)
+    r.add_argument("--top-k", type=_positive_int, default=None,
+                   help="how many units to return, at least 1 (default: settings.top_k = 10)")
     r.add_argument("--jsonl", action="store_true", help='read {"id", "question"} lines on stdin, write one JSON line each')
     a = add("ask", cmd_ask, "answer a question with clause citations")
+    a.set_defaults(usage_error=a.error)
     a.add_argument("question", nargs="?", help="the question (omit with --jsonl)")
     a.add_argument("--mode", choices=ANSWER_MODES, default=None, help="answer mode (default: settings.answer_mode = auto)")
     a.add_argument("--json", action="store_true", help="print the answer as one JSON object")
@@ -262,6 +513,19 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("action", choices=["export"], help="what to do (export)")
     f.add_argument("--format", choices=EXPORT_FORMATS, default="jsonl", help="jsonl (default) or csv")
     f.add_argument("--output", type=Path, default=None, help="file to write (default: stdout)")
+    ad = add("add", cmd_add, "add documents to the corpus and rebuild the index")
+    ad.set_defaults(usage_error=ad.error)
+    ad.add_argument("files", nargs="+", type=Path, metavar="FILE", help=".txt, .docx, .pdf or .html file(s)")
+    ad.add_argument("--doc-id", default=None, help="document id (one FILE only; default: the number the text states)")
+    ad.add_argument("--title", default=None, help="title (one FILE only; default: the title the text states)")
+    ad.add_argument("--kind", default=None,
+                    help="law, decree, circular, decision, news, other, … (default: from the document type)")
+    ad.add_argument("--no-build", action="store_true", help="do not rebuild the index (run `build` later)")
+    dc = add("docs", cmd_docs, "list the documents of the corpus")
+    dc.add_argument("--json", action="store_true", help="print the list as JSON")
+    rm = add("remove", cmd_remove, "remove a document from the corpus and rebuild the index")
+    rm.add_argument("doc_id", metavar="DOC_ID", help="the document's id, as `docs` shows it")
+    rm.add_argument("--no-build", action="store_true", help="do not rebuild the index (run `build` later)")
     e = add("eval", cmd_eval, "run the golden set and write a report")
     e.add_argument("--mode", choices=ANSWER_MODES, default="extractive", help="answer mode to evaluate (default: extractive)")
     e.add_argument("--golden", type=Path, default=ROOT / "eval" / "golden.jsonl", help="golden set (JSONL)")

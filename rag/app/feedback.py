@@ -24,6 +24,17 @@ from rag.atomic import atomic_write_text
 
 EXPORT_FORMATS = ("jsonl", "csv")
 _COLUMNS = ("id", "ts", "question", "answer", "citations", "mode", "rating", "comment", "app_version")
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets may read as a formula (OWASP)
+
+
+def csv_safe(value: object) -> object:
+    """A CSV cell that a spreadsheet will not run as a formula: text starting with = + - @ tab or
+    carriage return gets a leading single quote (OWASP CSV injection). Numbers (a -1 rating) stay."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS feedback (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -40,20 +51,78 @@ CREATE TRIGGER IF NOT EXISTS feedback_no_update BEFORE UPDATE ON feedback
 BEGIN SELECT RAISE(ABORT, 'feedback is append-only'); END;
 CREATE TRIGGER IF NOT EXISTS feedback_no_delete BEFORE DELETE ON feedback
 BEGIN SELECT RAISE(ABORT, 'feedback is append-only'); END;
+CREATE TABLE IF NOT EXISTS answers (   -- every answer shown, so votes/comments refer to one a session received
+    msg_id TEXT PRIMARY KEY,
+    session TEXT NOT NULL,
+    ts TEXT NOT NULL,
+    question TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    citations TEXT NOT NULL,          -- JSON list of cited labels
+    mode TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS answers_by_session ON answers (session);
+CREATE TRIGGER IF NOT EXISTS answers_no_update BEFORE UPDATE ON answers
+BEGIN SELECT RAISE(ABORT, 'answers are append-only'); END;
+CREATE TRIGGER IF NOT EXISTS answers_no_delete BEFORE DELETE ON answers
+BEGIN SELECT RAISE(ABORT, 'answers are append-only'); END;
 """
+_ANSWER_COLUMNS = ("msg_id", "session", "ts", "question", "answer", "citations", "mode")
 
 
 class FeedbackStore:
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, timeout: float = 30.0):
         self.path = path
+        self.timeout = timeout  # seconds to wait for a lock held by another writer before failing
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.executescript(_SCHEMA)
+        conn = sqlite3.connect(self.path, timeout=self.timeout, isolation_level=None)
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.executescript(_SCHEMA)
+        except BaseException:
+            conn.close()
+            raise
         return conn
+
+    def check(self) -> None:
+        """Open the store and create its tables; raises (sqlite3.Error, OSError) when it cannot be written."""
+        self._connect().close()
+
+    def record_answer(self, *, msg_id: str, session: str, question: str, answer: str, citations: list[str],
+                      mode: str) -> None:
+        """Append the answer shown as message `msg_id` to `session` (votes and comments look it up)."""
+        conn = self._connect()
+        try:
+            conn.execute("INSERT INTO answers (msg_id, session, ts, question, answer, citations, mode) "
+                         "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                         (msg_id, session, time.strftime("%Y-%m-%dT%H:%M:%S%z"), question, answer,
+                          json.dumps(citations, ensure_ascii=False), mode))
+        finally:
+            conn.close()
+
+    def find_answer(self, msg_id: str | None = None, session: str | None = None) -> dict | None:
+        """The answer `msg_id` (when `session` is given, only if that session received it), or the latest
+        answer of `session` when no msg_id is given; None when there is none. Citations come back as a list."""
+        if not msg_id and not session:
+            return None
+        sql, args = f"SELECT {', '.join(_ANSWER_COLUMNS)} FROM answers WHERE ", []
+        if msg_id:
+            sql, args = sql + "msg_id = ?", [msg_id]
+            if session is not None:
+                sql, args = sql + " AND session = ?", [*args, session]
+        else:
+            sql, args = sql + "session = ? ORDER BY rowid DESC LIMIT 1", [session]
+        conn = self._connect()
+        try:
+            row = conn.execute(sql, args).fetchone()
+        finally:
+            conn.close()
+        if row is None:
+            return None
+        record = dict(zip(_ANSWER_COLUMNS, row))
+        return {**record, "citations": json.loads(record["citations"])}
 
     def add(self, *, question: str, answer: str, citations: list[str], mode: str, rating: int,
             comment: str = "") -> int:
@@ -92,7 +161,7 @@ class FeedbackStore:
             buf = io.StringIO()
             writer = csv.DictWriter(buf, fieldnames=_COLUMNS)
             writer.writeheader()
-            writer.writerows(rows)
+            writer.writerows({k: csv_safe(v) for k, v in r.items()} for r in rows)
             text = buf.getvalue()
         if out is not None:
             atomic_write_text(out, text)

@@ -4,13 +4,23 @@ Why it is built this way:
 - the UI only formats; every answer comes from `Assistant.stream`, the same API as the CLI/eval;
 - each answer carries its own sources panel (<details> per citation); a click on [n] opens and
   highlights the matching source (a small script in <head>); abstentions have no panel;
-- 👍/👎 (Chatbot.like) and comments go to the SQLite feedback store; the answer record is found
-  from the id embedded in the message, so no per-session state is needed for votes;
-- the FastAPI app that hosts Gradio also serves GET /health (index and model loaded or not);
-- Gradio's queue bounds concurrency; bad input and too-fast resubmits get a short message.
+- every answer shown is recorded in the SQLite feedback store (`answers` table, with its session);
+  👍/👎 (Chatbot.like) find it from the id embedded in the message, comments from the session's
+  latest answer, and only the session that received an answer can rate it: nothing about answers
+  lives in process memory, so feedback survives restarts and several workers;
+- the FastAPI app that hosts Gradio also serves GET /health (index, models, feedback store);
+- Gradio's queue bounds concurrency; LLM answers additionally pass a small gate (`LLMGate`), so
+  slow LLM answers never take the workers extractive answers need; bad input and too-fast
+  resubmits or feedback get a short message;
+- the local LLM is loaded and primed in the background at start; until it is ready, "auto" answers
+  extractively and says so;
+- a background thread swaps in a fresh `Assistant` when `index/current` holds a new build (hot reload);
+- uploads need the admin token (`rag.app.admin.UploadGuard`); `/admin` exists only with a token.
 """
 from __future__ import annotations
 
+import dataclasses
+import hashlib
 import html
 import json
 import logging
@@ -18,17 +28,26 @@ import re
 import threading
 import time
 import uuid
-from collections import OrderedDict
 
 import gradio as gr
 
-from rag.answers.assistant import Answer, Assistant
+from rag.answers.assistant import FAILED_NOTE, Answer, Assistant, LLMFailed
 from rag.app.feedback import FeedbackStore
 from rag.app.limits import RateLimiter
-from rag.query.question import BadQuestion
+from rag.query.question import BadQuestion, clean_question
 from rag.settings import ANSWER_MODES, Settings, get_settings
 
 log = logging.getLogger(__name__)
+FEEDBACK_NOT_FOUND = "Không tìm thấy câu trả lời để ghi nhận góp ý."
+FEEDBACK_TOO_FAST = "Bạn gửi góp ý quá nhanh. Vui lòng chờ một chút rồi thử lại."
+FEEDBACK_FAILED = "Không lưu được góp ý, vui lòng thử lại sau."
+FEEDBACK_NO_RATING = "Không nhận được đánh giá 👍 hoặc 👎."
+LLM_BUSY = "Mô hình ngôn ngữ đang bận, vui lòng thử lại sau hoặc dùng chế độ trích xuất."
+LLM_BUSY_NOTE = "Mô hình ngôn ngữ đang bận; câu trả lời này dùng chế độ trích xuất."
+LLM_WARMING_NOTE = "Mô hình ngôn ngữ đang khởi động; câu trả lời này dùng chế độ trích xuất."
+LLM_UNUSABLE = "Chế độ mô hình ngôn ngữ không dùng được"  # how rag.answers.llm says why no LLM can be used
+BAD_MODE = "Chế độ trả lời không hợp lệ. Hãy chọn: " + ", ".join(ANSWER_MODES) + "."
+LLM_RETRY_SECONDS = 60.0  # after a failed LLM warm-up, "auto" answers extractively this long before trying again
 NOTE = "Câu trả lời chỉ mang tính tham khảo và luôn trích dẫn điều khoản gốc; bấm vào [1], [2]… để xem nguyên văn."
 LLM_STATUS = {"ready": "sẵn sàng", "not configured": "chưa cài đặt", "unreachable": "không kết nối được",
               "not installed": "chưa cài thư viện"}
@@ -78,36 +97,131 @@ def render(answer: Answer, msg_id: str) -> str:
     return "\n".join(parts)
 
 
+class LLMGate:
+    """At most `size` LLM answers at once and `max_waiting` more waiting; `enter` is False beyond that.
+
+    Why: an LLM answer takes seconds (the local model generates one at a time), so without a gate a
+    burst of LLM questions would hold every queue worker and extractive answers (~35 ms) would wait
+    behind them. Extractive answers never enter the gate."""
+
+    def __init__(self, size: int, max_waiting: int):
+        self._slots = threading.Semaphore(max(1, size))
+        self.max_waiting = max(0, max_waiting)
+        self._lock = threading.Lock()
+        self.waiting = 0
+        self.running = 0
+
+    def enter(self) -> bool:
+        """Take a slot (waiting for one when all are busy); False, at once, when too many already wait."""
+        if not self._slots.acquire(blocking=False):
+            with self._lock:
+                if self.waiting >= self.max_waiting:
+                    return False
+                self.waiting += 1
+            try:
+                self._slots.acquire()
+            finally:
+                with self._lock:
+                    self.waiting -= 1
+        with self._lock:
+            self.running += 1
+        return True
+
+    def leave(self) -> None:
+        with self._lock:
+            self.running -= 1
+        self._slots.release()
+
+
 class ChatService:
-    """Per-process state of the app: the assistant, recent answers (for feedback), rate limiting."""
+    """Per-process state of the app: the assistant (swapped when the index is rebuilt), the LLM gate and
+    warm-up, rate limits. Answers and feedback live in the SQLite store, not here."""
 
     def __init__(self, settings: Settings, assistant: Assistant | None = None):
         self.settings = settings
         self.assistant = assistant or Assistant(settings)
-        self.feedback = FeedbackStore(settings.feedback_db)
-        self.answers: OrderedDict[str, Answer] = OrderedDict()
-        self.last_answer: OrderedDict[str, str] = OrderedDict()
+        self.feedback = FeedbackStore(settings.feedback_db, timeout=settings.feedback_timeout)
+        self.feedback_ok = True  # False after a failed write until a write succeeds again (/health: "degraded")
         self.session_limit = RateLimiter(settings.session_questions_per_minute, settings.session_question_burst)
         self.address_limit = RateLimiter(settings.address_questions_per_minute, settings.address_question_burst)
         self.feedback_limit = RateLimiter(settings.feedback_per_minute, max(1, int(settings.feedback_per_minute // 2)))
+        self.llm_gate = LLMGate(settings.llm_queue_size, settings.llm_queue_max_waiting)
+        self.llm_state = "off"  # "warming" while the LLM loads in the background, then "ready" or "failed"
+        self._llm_failed_at = 0.0
+        self._llm_load = threading.Lock()  # one LLM load at a time (warm-up thread, explicit "llm" answers, reloads)
         self._lock = threading.Lock()
+        self._reload_lock = threading.Lock()
+        self._stop = threading.Event()
         self.loaded = False
         self.request_log = _request_logger(settings)
 
+    # --- start and stop -----------------------------------------------------------------------
     def warm_up(self) -> None:
+        """Load the index and the embedding model; check that the feedback store can be written."""
         self.assistant.warm_up()
         self.loaded = True
+        self._store_call(self.feedback.check)
 
-    def _remember(self, session: str, msg_id: str, answer: Answer) -> None:
+    def start_background(self) -> None:
+        """Start the index watcher and, when the default mode may use an available LLM, its warm-up."""
+        from rag.answers.llm import llm_available
+
+        if self.settings.answer_mode != "extractive" and llm_available(self.settings)[0]:
+            self.start_llm_warm_up()
+        if self.settings.index_reload_seconds > 0:
+            threading.Thread(target=self._watch_index, name="index-reload", daemon=True).start()
+
+    def stop(self) -> None:
+        """Stop the background index watcher."""
+        self._stop.set()
+
+    # --- the LLM: warm-up and loading ---------------------------------------------------------
+    def start_llm_warm_up(self) -> bool:
+        """Load the LLM (and evaluate its prompt prefix) in a background thread; False when it is already
+        loading or loaded, or failed less than LLM_RETRY_SECONDS ago."""
         with self._lock:
-            self.answers[msg_id] = answer
-            self.last_answer.pop(session, None)
-            self.last_answer[session] = msg_id
-            while len(self.answers) > 5000:
-                self.answers.popitem(last=False)
-            while len(self.last_answer) > 5000:
-                self.last_answer.popitem(last=False)
+            if self.llm_state in ("warming", "ready") or (
+                    self.llm_state == "failed" and time.monotonic() - self._llm_failed_at < LLM_RETRY_SECONDS):
+                return False
+            self.llm_state = "warming"
+        threading.Thread(target=self._warm_llm, name="llm-warm-up", daemon=True).start()
+        return True
 
+    def _warm_llm(self) -> None:
+        try:
+            self._llm_backend(self.assistant)
+        except Exception as e:  # noqa: BLE001 - a failed warm-up means extractive answers, not a crash
+            log.warning("LLM warm-up failed (%s); auto mode answers extractively", e.__class__.__name__)
+            with self._lock:
+                self.llm_state, self._llm_failed_at = "failed", time.monotonic()
+
+    def _llm_backend(self, assistant: Assistant):
+        """`assistant`'s LLM backend, loaded once (the local model also evaluates its prompt prefix);
+        raises RuntimeError saying why when no LLM can be used."""
+        with self._llm_load:
+            backend = assistant.llm_backend()
+            with self._lock:
+                self.llm_state = "ready"
+        return backend
+
+    def _route(self, mode: str) -> tuple[str | None, str, bool]:
+        """(mode for the assistant, note to add to the answer, whether the LLM gate was entered).
+        A mode of None means: refuse, the LLM is busy."""
+        from rag.answers.llm import llm_available
+
+        if mode == "auto":
+            if not llm_available(self.settings)[0]:
+                return "auto", "", False  # the assistant answers extractively (and logs why)
+            if self.llm_state != "ready":
+                self.start_llm_warm_up()
+                return "extractive", (LLM_WARMING_NOTE if self.llm_state == "warming" else FAILED_NOTE), False
+        elif mode != "llm":
+            return mode, "", False
+        if self.llm_gate.enter():
+            return mode, "", True
+        return (None, "", False) if mode == "llm" else ("extractive", LLM_BUSY_NOTE, False)
+
+    # --- answers ------------------------------------------------------------------------------
     def too_fast(self, session: str, address: str) -> bool:
         """Over the question limit of this session or of this client address."""
         return not (self.session_limit.allow(session) and self.address_limit.allow(address))
@@ -117,11 +231,36 @@ class ChatService:
         if self.too_fast(session, address):
             yield TOO_FAST
             return
+        assistant = self.assistant  # one assistant per answer, even when a reload swaps it meanwhile
+        requested = mode or self.settings.answer_mode
+        if requested not in ANSWER_MODES:
+            yield BAD_MODE
+            return
+        try:
+            clean_question(message, self.settings.max_question_chars)  # bad input never waits for the LLM
+        except BadQuestion as e:
+            yield str(e)
+            return
+        mode, note, gated = self._route(requested)
+        if mode is None:
+            yield LLM_BUSY
+            return
+        try:
+            yield from self._answer(assistant, message, history, mode, note, session)
+        finally:
+            if gated:
+                self.llm_gate.leave()
+
+    def _answer(self, assistant: Assistant, message: str, history: list[dict], mode: str, note: str, session: str):
         msg_id, t0 = uuid.uuid4().hex[:12], time.perf_counter()
         try:
+            if mode == "llm" and self.llm_state != "ready":
+                self._llm_backend(assistant)  # load it here, once, rather than inside the assistant
             shown = ""
-            for chunk in self.assistant.stream(message, _plain_history(history), mode or None):
+            for chunk in assistant.stream(message, _plain_history(history), mode):
                 if isinstance(chunk, Answer):
+                    if note:
+                        chunk = dataclasses.replace(chunk, note=f"{chunk.note} {note}".strip())
                     self._remember(session, msg_id, chunk)
                     self.request_log.info(json.dumps({
                         "ts": time.strftime("%Y-%m-%dT%H:%M:%S"), "latency_ms": round((time.perf_counter() - t0) * 1000),
@@ -130,32 +269,136 @@ class ChatService:
                 else:
                     shown += chunk
                     yield html.escape(shown).replace("\n", "<br>")
-        except BadQuestion as e:
+        except (BadQuestion, LLMFailed) as e:
             yield str(e)
+        except RuntimeError as e:
+            if str(e).startswith(LLM_UNUSABLE):  # "llm" chosen but none can be used: say why
+                yield str(e)
+            else:
+                log.exception("answer failed")
+                yield INTERNAL_ERROR
         except Exception:  # noqa: BLE001 - one user's failure must not surface a traceback
             log.exception("answer failed")
             yield INTERNAL_ERROR
 
-    def vote(self, liked: bool | str | None, message_html: str) -> str:
-        msg_id = _message_id(message_html)
-        answer = self.answers.get(msg_id) if msg_id else None
-        if answer is None:
-            return "Không tìm thấy câu trả lời để ghi nhận đánh giá."
-        rating = 1 if liked is True or liked == "Like" else -1
-        self.feedback.add(question=answer.question, answer=answer.text, citations=[c.label or c.doc_id for c in answer.citations],
-                          mode=answer.mode, rating=rating)
-        return "Cảm ơn bạn đã đánh giá!"
+    def _remember(self, session: str, msg_id: str, answer: Answer) -> None:
+        """Record the answer shown (votes and comments look it up); a failing store never hides the answer."""
+        try:
+            self._store_call(lambda: self.feedback.record_answer(
+                msg_id=msg_id, session=session, question=answer.question, answer=answer.text,
+                citations=_labels(answer), mode=answer.mode))
+        except FeedbackUnavailable:
+            pass
 
-    def comment(self, text: str, session: str) -> str:
-        text = (text or "").strip()
+    # --- feedback -----------------------------------------------------------------------------
+    def _store_call(self, call):
+        """Run one write to the feedback store: a failure is logged (its kind only, never a path) and makes
+        /health say "degraded" until a write succeeds again."""
+        try:
+            result = call()
+        except Exception as e:  # noqa: BLE001 - read-only file, missing folder, lock timeout, full disk...
+            log.warning("feedback store failed (%s)", e.__class__.__name__)
+            self.feedback_ok = False
+            raise FeedbackUnavailable from e
+        self.feedback_ok = True
+        return result
+
+    def _feedback_on(self, find, rating: int, comment: str, thanks: str) -> str:
+        try:
+            answer = find()
+            if answer is None:
+                return FEEDBACK_NOT_FOUND
+            self._store_call(lambda: self.feedback.add(
+                question=answer["question"], answer=answer["answer"], citations=answer["citations"],
+                mode=answer["mode"], rating=rating, comment=comment))
+        except Exception as e:  # noqa: BLE001 - the store failed (reading or writing): never a bare "Error"
+            if not isinstance(e, FeedbackUnavailable):
+                log.warning("feedback store failed (%s)", e.__class__.__name__)
+                self.feedback_ok = False
+            return FEEDBACK_FAILED
+        return thanks
+
+    def vote(self, liked: object, message: object, session: str, address: str = "local") -> str:
+        """👍 (liked True or "Like") or 👎 (False or "Dislike") on the answer in `message`, which this
+        session must have received."""
+        rating = _rating(liked)
+        if rating is None:
+            return FEEDBACK_NO_RATING
+        if not self.feedback_limit.allow(address):
+            return FEEDBACK_TOO_FAST
+        msg_id = _message_id(message)
+        if msg_id is None:
+            return FEEDBACK_NOT_FOUND
+        return self._feedback_on(lambda: self.feedback.find_answer(msg_id, session), rating, "",
+                                 "Cảm ơn bạn đã đánh giá!")
+
+    def on_like(self, event: object, session: str, address: str = "local") -> str:
+        """A like event with any payload: Gradio's event data ({"index", "value", "liked"}), a dict,
+        None or junk; never raises."""
+        data = getattr(event, "_data", event)  # gr.EventData keeps the raw payload in `_data`
+        if not isinstance(data, dict):
+            return FEEDBACK_NOT_FOUND
+        return self.vote(data.get("liked", True), data.get("value"), session, address)
+
+    def comment(self, text: object, session: str, address: str = "local") -> str:
+        """A comment on this session's latest answer."""
+        text = text.strip() if isinstance(text, str) else ""
         if not text:
             return "Vui lòng nhập nội dung góp ý."
-        answer = self.answers.get(self.last_answer.get(session, ""))
-        self.feedback.add(question=answer.question if answer else "", answer=answer.text if answer else "",
-                          citations=[c.label or c.doc_id for c in answer.citations] if answer else [],
-                          mode=answer.mode if answer else "", rating=0, comment=text)
-        return "Đã lưu góp ý. Cảm ơn bạn!"
+        if not self.feedback_limit.allow(address):
+            return FEEDBACK_TOO_FAST
+        return self._feedback_on(lambda: self.feedback.find_answer(session=session), 0, text,
+                                 "Đã lưu góp ý. Cảm ơn bạn!")
 
+    # --- index hot reload ---------------------------------------------------------------------
+    def _watch_index(self) -> None:
+        while not self._stop.wait(self.settings.index_reload_seconds):
+            try:
+                self.reload_index()
+            except Exception:  # noqa: BLE001 - keep answering from the loaded index; try again next time
+                log.exception("index reload failed; still answering from the loaded index")
+
+    def reload_index(self) -> bool:
+        """When `index/current` holds another build than the loaded one, build a fresh Assistant on it
+        (same embedding model, same LLM) and swap it in; True when swapped. The chat keeps answering
+        from the old assistant meanwhile. A build that no longer matches the corpus is skipped (the
+        next build will)."""
+        from rag.search.index import IndexStale, load_index
+        from rag.search.retriever import Retriever
+
+        if not self.loaded or _index_version(_read_manifest(self.settings)) in (
+                None, _index_version(self.assistant.retriever.index.manifest)):
+            return False
+        with self._reload_lock:
+            old = self.assistant
+            try:
+                index = load_index(self.settings)
+            except IndexStale as why:
+                log.info("new index not loaded: %s", why)
+                return False
+            if _index_version(index.manifest) == _index_version(old.retriever.index.manifest):
+                return False
+            with self._llm_load:  # a warm-up in progress finishes first, so its model is carried over
+                backend = old.llm_backend() if self.llm_state == "ready" else None
+                new = Assistant(self.settings, Retriever(self.settings, index, old.retriever.embedder), llm=backend)
+                new.warm_up()
+                if backend is not None and new.scope.documents_phrase != old.scope.documents_phrase:
+                    self._retarget(backend, new.scope.documents_phrase)
+                with self._lock:
+                    self.assistant = new
+        log.info("index reloaded: %s units, built %s", index.manifest.get("units"), index.manifest.get("built_at"))
+        return True
+
+    def _retarget(self, backend, documents: str) -> None:
+        """The LLM's system prompt names the documents: rewrite it for the new corpus and, for the local
+        model, evaluate the new prefix now rather than in the next answer."""
+        from rag.answers.llm import LLMBackend
+
+        backend.prompts = LLMBackend(backend.llm, self.settings.prompts_dir, documents, backend.condenses).prompts
+        if not self.settings.llm_base_url:
+            backend.prime()
+
+    # --- health -------------------------------------------------------------------------------
     def health(self) -> dict:
         """Liveness and what is loaded; nothing here names a path, a URL or a key."""
         from rag.answers.llm import llm_available
@@ -163,10 +406,40 @@ class ChatService:
         ok, why = llm_available(self.settings)
         retriever = self.assistant.retriever
         index = retriever.index.manifest if self.loaded else {}
-        return {"status": "ok" if self.loaded else "loading", "index_loaded": self.loaded,
+        status = "loading" if not self.loaded else ("ok" if self.feedback_ok else "degraded")
+        return {"status": status, "index_loaded": self.loaded,
                 "model_loaded": retriever.embedder.loaded, "units": index.get("units", 0),
                 "index_version": {"corpus_hash": index.get("corpus_hash", "")[:12], "built_at": index.get("built_at")},
-                "llm_available": ok, "llm": why}
+                "llm_available": ok, "llm": why, "llm_warm_up": self.llm_state,
+                "feedback": "ok" if self.feedback_ok else "degraded"}
+
+
+class FeedbackUnavailable(RuntimeError):
+    """The feedback store could not be written (logged; the user sees FEEDBACK_FAILED)."""
+
+
+def _labels(answer: Answer) -> list[str]:
+    return [c.label or c.doc_id for c in answer.citations]
+
+
+def _rating(liked: object) -> int | None:
+    """1 for a like (True, "Like"), -1 for a dislike (False, "Dislike"), None for anything else."""
+    if isinstance(liked, str):
+        liked = {"like": True, "true": True, "dislike": False, "false": False}.get(liked.strip().lower())
+    return 1 if liked is True else -1 if liked is False else None
+
+
+def _read_manifest(settings: Settings) -> dict | None:
+    try:
+        manifest = json.loads((settings.index_dir / "current" / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):  # no index yet, or being replaced
+        return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def _index_version(manifest: dict | None) -> tuple | None:
+    """What tells two builds apart: when it was built and from which corpus."""
+    return None if manifest is None else (manifest.get("built_at"), manifest.get("corpus_hash"))
 
 
 def client_address(request, settings: Settings) -> str:
@@ -191,13 +464,18 @@ def _plain_history(history: list[dict]) -> list[dict]:
 
 
 def _message_id(message: object) -> str | None:
-    text = json.dumps(message, ensure_ascii=False) if not isinstance(message, str) else message
+    """The answer id embedded in a chat message (a string, Gradio's message parts, or anything else)."""
+    try:
+        text = message if isinstance(message, str) else json.dumps(message, ensure_ascii=False, default=repr)
+    except (TypeError, ValueError):  # e.g. a payload that contains itself
+        return None
     m = _MSG_ID.search(text.replace('\\"', '"'))
     return m.group(1) if m else None
 
 
 def _request_logger(settings: Settings) -> logging.Logger:
-    logger = logging.getLogger("rag.requests")
+    """JSON lines (time, latency, mode, question) appended to `settings.log_file`; one logger per file."""
+    logger = logging.getLogger("rag.requests." + hashlib.sha256(str(settings.log_file).encode()).hexdigest()[:12])
     if not logger.handlers:
         settings.log_file.parent.mkdir(parents=True, exist_ok=True)
         handler = logging.FileHandler(settings.log_file, mode="a", encoding="utf-8")
@@ -222,8 +500,8 @@ def build_ui(service: ChatService) -> gr.Blocks:
                              placeholder=f"Hãy đặt câu hỏi về {scope.documents_phrase}.")
 
         def respond(message, history, mode_value, request: gr.Request):
-            session = getattr(request, "session_hash", None) or "anon"
-            yield from service.respond(message, history, mode_value, session, client_address(request, service.settings))
+            yield from service.respond(message, history, mode_value, _session(request),
+                                       client_address(request, service.settings))
 
         gr.ChatInterface(fn=respond, chatbot=chatbot, additional_inputs=[mode],
                          textbox=gr.Textbox(placeholder="Nhập câu hỏi (có thể gõ không dấu)…", max_lines=6,
@@ -232,36 +510,52 @@ def build_ui(service: ChatService) -> gr.Blocks:
                          cache_examples=False, api_name="respond", fill_height=False)
         status = gr.Markdown()
 
-        def on_like(data: gr.LikeData):
-            return service.vote(data.liked, data.value)
+        def on_like(data: gr.EventData, request: gr.Request):
+            # gr.EventData, not gr.LikeData: LikeData's constructor raises on a payload without
+            # "index"/"value" (an API call), before this function could answer
+            return service.on_like(data, _session(request), client_address(request, service.settings))
 
-        chatbot.like(on_like, None, status)
+        chatbot.like(on_like, None, status, api_name="on_like")
         with gr.Row():
             comment = gr.Textbox(label="Góp ý cho câu trả lời gần nhất (không bắt buộc)", scale=4, max_lines=3)
             send = gr.Button("Gửi góp ý", scale=1)
 
         def on_comment(text, request: gr.Request):
-            return service.comment(text, getattr(request, "session_hash", None) or "anon"), ""
+            return service.comment(text, _session(request), client_address(request, service.settings)), ""
 
         send.click(on_comment, comment, [status, comment], api_name="comment")
     return demo
 
 
+def _session(request) -> str:
+    return getattr(request, "session_hash", None) or "anon"
+
+
 def create_app(settings: Settings | None = None, service: ChatService | None = None):
-    """FastAPI app with the chat at / and GET /health; models load before the first request."""
+    """FastAPI app with the chat at /, GET /health and, when `admin_token` is set, /admin; models load
+    before the first request, the LLM warm-up and the index watcher start in the background."""
     from fastapi import FastAPI
+
+    from rag.app.admin import UploadGuard, mount_admin
 
     settings = settings or get_settings()
     service = service or ChatService(settings)
     service.warm_up()
+    service.start_background()
     app = FastAPI()
+    app.add_middleware(UploadGuard, token=settings.admin_token)
 
     @app.get("/health")
     def health() -> dict:
         return service.health()
 
-    demo = build_ui(service).queue(default_concurrency_limit=4, max_size=128)
-    return gr.mount_gradio_app(app, demo, path="/", css=CSS, head=HEAD, show_error=False)
+    if settings.admin_token:
+        mount_admin(app, service)
+    # LLM answers hold at most llm_queue_size + llm_queue_max_waiting workers: the rest stay for extractive ones
+    workers = max(settings.chat_workers, settings.llm_queue_size + settings.llm_queue_max_waiting + 2)
+    demo = build_ui(service).queue(default_concurrency_limit=workers, max_size=128)
+    return gr.mount_gradio_app(app, demo, path="/", css=CSS, head=HEAD, show_error=False,
+                               max_file_size=f"{settings.max_upload_mb}mb")
 
 
 def free_loopback_port() -> int:
@@ -273,11 +567,11 @@ def free_loopback_port() -> int:
         return s.getsockname()[1]
 
 
-def serve_in_background(settings: Settings) -> tuple[str, ChatService, object]:
+def serve_in_background(settings: Settings, service: ChatService | None = None) -> tuple[str, ChatService, object]:
     """Start the app on a free loopback port in a daemon thread; returns (url, service, uvicorn server)."""
     import uvicorn
 
-    service = ChatService(settings)
+    service = service or ChatService(settings)
     port = free_loopback_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings, service), host="127.0.0.1", port=port,
                                            log_level="warning"))

@@ -16,6 +16,9 @@ from pathlib import Path
 from rag.text import fold, has_diacritics, normalize
 
 
+MIN_MENTIONS = 3  # see Glossary.without_covered
+
+
 @dataclass(frozen=True)
 class Body:
     name: str
@@ -151,6 +154,23 @@ class Glossary:
         """A department the documents do not cover (Sở Y tế, Phòng Tài chính - Kế hoạch…), if named."""
         text, accented = self._haystack(question)
         return next((b for b in self.foreign_bodies if self._matches(b, text, accented)), None)
+
+    def without_covered(self, other_texts: list[str]) -> "Glossary":
+        """This glossary with the uncovered areas and departments that another loaded document names
+        dropped: scope follows the corpus ("kết hôn" is out of scope only until a law on marriage is
+        loaded). An area goes when one of its comma-separated phrases occurs at least `MIN_MENTIONS` times
+        in other documents (a passing mention of "y tế" in a marriage law does not make it a health law)."""
+        hay = " ".join(f" {fold(t)} " for t in other_texts)
+        if not hay.strip():
+            return self
+
+        def named(phrase: str) -> bool:
+            key = fold(phrase.strip())
+            return bool(key) and len(re.findall(rf"(?<![\w&]){re.escape(key)}(?![\w&])", hay)) >= MIN_MENTIONS
+
+        topics = tuple(t for t in self.other_topics if not any(named(p) for p in t.split(",")))
+        foreign = tuple(b for b in self.foreign_bodies if not named(b))
+        return dataclasses.replace(self, other_topics=topics, foreign_bodies=foreign)
 
     def body_of(self, doc_id: str, article: int | None) -> Body | None:
         """The body whose duties an article of a document sets out (only in the glossary's document)."""

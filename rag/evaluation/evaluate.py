@@ -44,6 +44,9 @@ class Item:
     history: list[dict] = field(default_factory=list)
     standalone: str | None = None
     answer: str = ""
+    clean: str | None = None  # informal sets: the same question written cleanly (asked too, for comparison)
+    style: str | None = None  # informal sets: fillers, teencode, no_diacritics, casual_spelling, mixed
+    split: str | None = None  # "tune" (rules were adjusted on it) or "check" (never looked at while tuning)
 
 
 def load_golden(path: Path) -> list[Item]:
@@ -56,7 +59,8 @@ def load_golden(path: Path) -> list[Item]:
         if missing:
             raise ValueError(f"{path}:{n}: missing {', '.join(sorted(missing))}")
         items.append(Item(d["id"], d["question"], d["kind"], d["abstain"], d["gold"], d["mention"],
-                          d.get("history") or [], d.get("standalone"), d.get("answer", "")))
+                          d.get("history") or [], d.get("standalone"), d.get("answer", ""), d.get("clean"),
+                          d.get("style"), d.get("split")))
     return items
 
 
@@ -171,6 +175,7 @@ def run_eval(assistant: Assistant, items: list[Item], mode: str = "extractive", 
         golds = [resolve_gold(g, units) for g in item.gold]
         ans = assistant.ask(item.question, item.history, mode)
         row = {"id": item.id, "kind": item.kind, "abstain": item.abstain, "question": item.question,
+               "style": item.style, "split": item.split,
                "answered_abstained": ans.abstained, "retrieve_ms": ans.timings.get("retrieve", 0.0),
                "answer_ms": ans.timings.get("answer", 0.0), "first_token_ms": ans.timings.get("first_token"),
                "article": golds[0].article if golds else None, "doc_id": golds[0].doc_id if golds else None,
@@ -186,6 +191,13 @@ def run_eval(assistant: Assistant, items: list[Item], mode: str = "extractive", 
                     row[name] = ranking_metrics(single_retriever(assistant.retriever, name, q), golds)
             if judge is not None and not ans.abstained:
                 to_judge.append((row, ans))
+        if item.clean:
+            clean = assistant.ask(item.clean, item.history, mode)
+            row["clean_abstained"] = clean.abstained
+            if not item.abstain:
+                row["clean_metrics"] = {**ranking_metrics(_spans([s.unit for s in clean.retrieved]), golds),
+                                        **answer_metrics(clean, item, golds, units)}
+        if not item.abstain:
             if item.standalone:
                 alone = assistant.ask(item.standalone, (), mode)
                 row["standalone_metrics"] = {**ranking_metrics(_spans([s.unit for s in alone.retrieved]), golds),
@@ -217,6 +229,12 @@ def summarize(rows: list[dict], mode: str, baselines: bool) -> dict:
         followups[k] = _mean(follow, k)
         followups[f"{k}_standalone"] = _mean([r["standalone_metrics"] for r in follow], k)
     base = {}
+    informal = {}
+    if any(r.get("style") for r in rows):
+        for group in ("style", "split"):
+            informal[group] = {v: _informal_metrics([r for r in rows if r.get(group) == v])
+                               for v in sorted({r[group] for r in rows if r.get(group)})}
+        informal["all"] = _informal_metrics([r for r in rows if r.get("style")])
     if baselines:
         for name in BASELINES:
             base[name] = {k: _mean([r[name] for r in inscope], k) for k in ("hit@1", "hit@5", "mrr@10", "ndcg@10", "recall@10")}
@@ -227,9 +245,25 @@ def summarize(rows: list[dict], mode: str, baselines: bool) -> dict:
         lat["first_token_ms"] = {"p50": _pct(ftt, 0.5), "p95": _pct(ftt, 0.95)}
     return {"mode": mode, "n": len(rows), "n_in_scope": len(inscope), "n_out_of_scope": len(oos),
             "headline": head, "by_kind": by_kind, "by_article": by_article, "followups": followups,
-            "baselines": base, "latency": lat, "llm_judge": summarize_judgements(rows),
+            "baselines": base, "informal": informal, "latency": lat, "llm_judge": summarize_judgements(rows),
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
             "failures": _failures(rows), "rows": rows}
+
+
+def _informal_metrics(rows: list[dict]) -> dict:
+    """Informal questions beside their clean originals: refusals, Hit@1 and gold cited, both ways."""
+    inscope = [r for r in rows if not r["abstain"]]
+    oos = [r for r in rows if r["abstain"]]
+    clean = [r["clean_metrics"] for r in inscope if "clean_metrics" in r]
+    out = {"n": len(rows), "n_in_scope": len(inscope)}
+    for k in ("hit@1", "gold_cited"):
+        out[k] = _mean(inscope, k)
+        out[f"{k}_clean"] = _mean(clean, k)
+    out["false_refusal"] = round(statistics.mean(r["answered_abstained"] for r in inscope), 4) if inscope else None
+    out["false_refusal_clean"] = (round(statistics.mean(r["clean_abstained"] for r in inscope if "clean_abstained" in r), 4)
+                                  if any("clean_abstained" in r for r in inscope) else None)
+    out["refusal_oos"] = round(statistics.mean(r["answered_abstained"] for r in oos), 4) if oos else None
+    return out
 
 
 def _group_metrics(rows: list[dict]) -> dict:

@@ -99,6 +99,7 @@ def _markdown(metrics: dict, charts: list[str], command: str) -> str:
     if f.get("n"):
         lines += ["", "## Câu hỏi nối tiếp so với cùng câu hỏi độc lập", "", "| chỉ số | nối tiếp | độc lập |", "|---|---|---|"]
         lines += [f"| {_TITLES[k]} | {_fmt(f[k])} | {_fmt(f[k + '_standalone'])} |" for k in ("hit@1", "gold_cited", "mention")]
+    lines += _informal_section(metrics)
     lines += _judge_section(metrics)
     lat = metrics["latency"]
     lines += ["", "## Độ trễ (ms)", "", "| giai đoạn | p50 | p95 |", "|---|---|---|"]
@@ -110,6 +111,22 @@ def _markdown(metrics: dict, charts: list[str], command: str) -> str:
                   f"  - truy hồi: {', '.join(fl['retrieved'][:5])}", f"  - trích dẫn: {', '.join(fl['cited']) or '–'}",
                   f"  - trả lời: {' '.join(fl['answer'].split())[:300]}"]
     return "\n".join(lines) + "\n"
+
+
+def _informal_section(metrics: dict) -> list[str]:
+    """Informal questions beside the same questions written cleanly, per style and per split."""
+    inf = metrics.get("informal") or {}
+    if not inf:
+        return []
+    lines = ["", "## Câu hỏi viết kiểu thường ngày so với cùng câu viết chuẩn", "",
+             "| nhóm | n | từ chối nhầm (thường ngày / chuẩn) | Hit@1 (thường ngày / chuẩn) | trích đúng (thường ngày / chuẩn) "
+             "| từ chối ngoài phạm vi |", "|---|---|---|---|---|---|"]
+    groups = [("tất cả", inf["all"])] + [(f"{g}: {k}", v) for g in ("split", "style") for k, v in inf[g].items()]
+    for name, v in groups:
+        lines.append(f"| {name} | {v['n']} | {_fmt(v['false_refusal'])} / {_fmt(v['false_refusal_clean'])} | "
+                     f"{_fmt(v['hit@1'])} / {_fmt(v['hit@1_clean'])} | {_fmt(v['gold_cited'])} / {_fmt(v['gold_cited_clean'])} "
+                     f"| {_fmt(v['refusal_oos'])} |")
+    return lines + ["", "`tune`: the half the normalisation was adjusted on; `check`: the half never looked at while tuning."]
 
 
 def _judge_section(metrics: dict) -> list[str]:

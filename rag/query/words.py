@@ -22,7 +22,7 @@ from pathlib import Path
 from rag.documents.parse import POINT_LETTERS
 from rag.text import fold, has_diacritics, normalize
 
-_LEXICON = Path(__file__).with_name("lexicon.json")
+LEXICON_FILE = Path(__file__).with_name("lexicon.json")
 _REF = {
     "article": re.compile(r"\bdieu\s+(\d{1,3})\b"),
     "clause": re.compile(r"\bkhoan\s+(\d{1,2})\b"),
@@ -33,7 +33,7 @@ _REF = {
 @functools.lru_cache(maxsize=1)
 def lexicon() -> dict:
     """The general question lexicon, normalised (NFC, one tone placement)."""
-    raw = json.loads(_LEXICON.read_text(encoding="utf-8"))
+    raw = json.loads(LEXICON_FILE.read_text(encoding="utf-8"))
     phrases = sorted({normalize(p) for p in raw["question_phrases"]}, key=len, reverse=True)
     return {
         "question_phrases": phrases,

@@ -14,6 +14,7 @@ Design choices:
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import logging
 import time
@@ -23,12 +24,13 @@ from pathlib import Path
 
 
 from rag.search.embed import Embedder
+from rag.search.embed_cache import EmbeddingCache
 from rag.documents.glossary import Glossary, load_glossary
-from rag.documents.corpus import corpus_hash, load_documents
+from rag.documents.corpus import NEWS_KINDS, corpus_hash, load_documents
 from rag.search.nodes import build_nodes
 from rag.documents.parse import Unit, defined_aliases, parse_document
 from rag.atomic import staged_dir
-from rag.query.words import lexicon
+from rag.query.words import LEXICON_FILE, lexicon
 from rag.settings import Settings
 from rag.text import accent_table, folded_terms, words
 
@@ -43,13 +45,18 @@ class IndexStale(RuntimeError):
 
 def parse_corpus(data_dir: Path) -> tuple[list[Unit], Glossary]:
     """Every unit of every manifest document, and the glossary (file + short names the text defines)."""
-    units = [u for doc in load_documents(data_dir) for u in parse_document(doc)]
-    return units, load_glossary(data_dir, defined_aliases(units))
+    docs = load_documents(data_dir)
+    units = [u for doc in docs for u in parse_document(doc)]
+    glossary = load_glossary(data_dir, defined_aliases(units))
+    return units, glossary.without_covered([d.text for d in docs if d.kind not in NEWS_KINDS and d.doc_id != glossary.doc_id])
 
 
 def _fingerprint(settings: Settings) -> dict:
+    """What the index was built from: the index is stale when any of it changes (the lexicon feeds
+    the accent table)."""
+    lexicon_hash = hashlib.sha256(LEXICON_FILE.read_bytes()).hexdigest()[:16]
     return {"format": FORMAT_VERSION, "corpus_hash": corpus_hash(settings.data_dir), "model": settings.embed_model,
-            "chunk_tokens": settings.chunk_tokens}
+            "chunk_tokens": settings.chunk_tokens, "lexicon": lexicon_hash}
 
 
 def _bm25(token_lists: list[list[str]]):
@@ -58,6 +65,11 @@ def _bm25(token_lists: list[list[str]]):
     bm = bm25s.BM25(k1=1.2, b=0.75)
     bm.index(token_lists, show_progress=False)
     return bm
+
+
+def embedding_cache(settings: Settings) -> EmbeddingCache:
+    """The passage-embedding cache of this installation (shared by every build with the same model)."""
+    return EmbeddingCache(settings.cache_dir / "embeddings.sqlite3", settings.embed_model)
 
 
 def build_index(settings: Settings, embedder: Embedder | None = None, progress: bool = True) -> Path:
@@ -71,7 +83,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
     units, glossary = parse_corpus(settings.data_dir)
     nodes = build_nodes(units, glossary, settings.chunk_tokens)
     steps.update()
-    embedder = embedder or Embedder(settings.embed_model, settings.model_dir)
+    embedder = embedder or Embedder(settings.embed_model, settings.model_dir, cache=embedding_cache(settings))
     vecs = embedder.passages([n.text for n in nodes], progress=progress)
     steps.update()
     dense = faiss.IndexFlatIP(vecs.shape[1])

@@ -1,0 +1,362 @@
+"""Admin page: add and remove corpus documents from the browser, and the upload guard of the app.
+
+Mounted by `rag.app.webapp.create_app` only when `RAG_ADMIN_TOKEN` (`Settings.admin_token`) is set.
+Every API call needs "Authorization: Bearer <token>"; a missing or wrong token gets HTTP 403 before
+anything is read or written.
+
+- `GET /admin`: a small HTML page (token field, upload form, document list) that calls the API below;
+- `GET /admin/api/documents`: the corpus documents (`ingest.list_documents`) and the index status;
+- `POST /admin/api/documents`: multipart form with `file` (.docx/.pdf/.html/.txt, at most
+  `max_upload_mb`) and optional `doc_id`, `title`, `kind`; adds it (`ingest.add_document`) and
+  answers with what was parsed (number, dates, chapters, articles, clauses, points, warnings);
+  an unreadable file, a scanned PDF, a file that is not what its extension says or a regulation
+  without any "Điều" gets the Vietnamese message of `UnreadableDocument`/`ValueError` (HTTP 422);
+- `DELETE /admin/api/documents/{doc_id}`: removes it (`ingest.remove_document`).
+
+After a change the index is rebuilt in one background thread (`Reindexer`, from a snapshot of the
+corpus folder so later edits never mix into a build); the chat keeps answering from the loaded
+index and switches when the build is done (`ChatService.reload_index`, also polled every
+`index_reload_seconds`).
+
+`UploadGuard` protects Gradio's own upload routes: the chat has no file inputs, yet Gradio accepts
+anonymous files on POST /gradio_api/upload and answers with their absolute server paths.
+
+Example:
+    $ RAG_ADMIN_TOKEN=s3cret python -m rag serve
+    $ curl -H "Authorization: Bearer s3cret" -F file=@luat-99-2024.docx http://127.0.0.1:7860/admin/api/documents
+"""
+from __future__ import annotations
+
+import collections
+import dataclasses
+import hmac
+import logging
+import re
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+from fastapi import Request  # module level: FastAPI resolves the endpoints' (string) annotations here
+
+log = logging.getLogger(__name__)
+FORBIDDEN = "Cần mã quản trị hợp lệ (Authorization: Bearer …)."
+UPLOAD_FORBIDDEN = "Tải tệp lên cần mã quản trị."
+_CHAPTER = re.compile(r"^Chương\s+[IVXLCDM\d]+\b")
+_SAFE_NAME = re.compile(r"[^\w.\- ]+")
+_FORM_OVERHEAD = 64 * 1024  # bytes a multipart body may carry beyond the file (boundaries, small fields)
+
+
+def bearer_ok(authorization: str | None, token: str) -> bool:
+    """True when `authorization` is exactly "Bearer <token>" (constant-time) and a token is configured."""
+    if not token or not authorization:
+        return False
+    return hmac.compare_digest(authorization.strip().encode("utf-8"), f"Bearer {token}".encode())
+
+
+class UploadGuard:
+    """ASGI middleware: file uploads need the admin token.
+
+    Refused with 403, before any byte of the body is read, unless "Authorization: Bearer <admin_token>"
+    is sent: every POST/PUT/PATCH whose path ends in /upload or /process_recording (Gradio's routes
+    that store files) and every multipart/form-data request."""
+
+    UPLOAD_PATHS = ("/upload", "/process_recording")
+
+    def __init__(self, app, token: str = ""):
+        self.app = app
+        self.token = token
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and self._is_upload(scope):
+            headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
+            if not bearer_ok(headers.get("authorization"), self.token):
+                from starlette.responses import JSONResponse
+
+                await JSONResponse({"detail": UPLOAD_FORBIDDEN}, status_code=403)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    def _is_upload(self, scope) -> bool:
+        if scope.get("method", "GET").upper() not in ("POST", "PUT", "PATCH"):
+            return False
+        path = re.sub(r"/+", "/", scope.get("path", "")).rstrip("/")
+        if path.endswith(self.UPLOAD_PATHS):
+            return True
+        content_type = next((v for k, v in scope.get("headers", []) if k.lower() == b"content-type"), b"")
+        return content_type.lower().lstrip().startswith(b"multipart/")
+
+
+class Reindexer:
+    """Rebuilds the index in one background thread after corpus changes (requests during a build
+    trigger one more build); after each build the service swaps in the new index."""
+
+    def __init__(self, service, build: Callable[[], object] | None = None, corpus_lock: threading.Lock | None = None):
+        self.service = service
+        self.corpus_lock = corpus_lock or threading.Lock()
+        self._build = build or self._build_index
+        self._lock = threading.Lock()
+        self._pending = False
+        self._thread: threading.Thread | None = None
+        self._idle = threading.Event()
+        self._idle.set()
+        self.state = "idle"  # "building", "idle" or "failed"
+        self.error = ""
+        self.builds = 0
+
+    def request(self) -> None:
+        """Rebuild soon (now, or right after the build in progress)."""
+        with self._lock:
+            self._pending = True
+            self._idle.clear()
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="admin-reindex", daemon=True)
+                self._thread.start()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait until no build is pending or running; False on timeout."""
+        return self._idle.wait(timeout)
+
+    def status(self) -> dict:
+        return {"state": self.state, "error": self.error, "builds": self.builds}
+
+    def _run(self) -> None:
+        while True:
+            with self._lock:
+                if not self._pending:
+                    self._thread = None
+                    self._idle.set()
+                    return
+                self._pending = False
+                self.state = "building"
+            try:
+                self._build()
+                self.builds += 1
+                self.state, self.error = "idle", ""
+                self.service.reload_index()
+            except Exception as e:  # noqa: BLE001 - the chat keeps the loaded index; the page shows the error
+                log.exception("index rebuild failed")
+                self.state = "failed"
+                self.error = f"Không xây dựng lại được chỉ mục ({e.__class__.__name__}); chat vẫn dùng chỉ mục cũ."
+
+    def _build_index(self) -> None:
+        """Build from a snapshot of the corpus folder (same bytes, same corpus hash) with the loaded
+        embedding model, into the service's index folder (replaced atomically)."""
+        from rag.search.index import build_index
+
+        settings = self.service.settings
+        with tempfile.TemporaryDirectory(prefix="rag-corpus-") as tmp:
+            snapshot = Path(tmp) / "data"
+            with self.corpus_lock:
+                shutil.copytree(settings.data_dir, snapshot)
+            build_index(dataclasses.replace(settings, data_dir=snapshot),
+                        embedder=self.service.assistant.retriever.embedder, progress=False)
+
+
+def parsed_report(result: dict, corpus_dir: Path) -> dict:
+    """What `add_document` stored, as the admin should check it: number, dates, counts of chapters,
+    articles, clauses and points, the article headings, warnings."""
+    from rag.documents.corpus import Document
+    from rag.documents.parse import parse_document
+
+    text = (Path(corpus_dir) / result["file"]).read_text(encoding="utf-8")
+    units = parse_document(Document(result["doc_id"], result["file"], result["kind"], result["title"], text))
+    kinds = collections.Counter(u.kind for u in units)
+    meta = result.get("meta") or {}
+    return {
+        "doc_id": result["doc_id"], "title": result["title"], "kind": result["kind"], "file": result["file"],
+        "number": meta.get("number"), "type": meta.get("doc_type"), "issuer": meta.get("issuer"),
+        "issued": meta.get("issued"), "effective": meta.get("effective"), "replaces": meta.get("replaces") or [],
+        "chapters": sum(bool(_CHAPTER.match(line.strip())) for line in text.splitlines()),
+        "articles": kinds["article"], "clauses": kinds["clause"], "points": kinds["point"],
+        "paragraphs": kinds["paragraph"], "units": len(units),
+        "article_headings": [u.text.split("\n", 1)[0][:160] for u in units if u.kind == "article"][:300],
+        "warnings": list(result.get("warnings") or []),
+    }
+
+
+def _upload_name(filename: str | None) -> str:
+    """The uploaded file's own name (no folders, no odd characters): its extension picks the reader and
+    its stem is the doc_id when the text states no number."""
+    name = _SAFE_NAME.sub("_", Path((filename or "").replace("\\", "/")).name).strip(" .")[:120]
+    return name or "tai-lieu.txt"
+
+
+def mount_admin(app, service, build: Callable[[], object] | None = None) -> Reindexer:
+    """Add /admin and /admin/api/... to the FastAPI `app`; `service` is the ChatService (its settings,
+    its embedding model for rebuilds, `reload_index`). `build` replaces the real index build (tests)."""
+    from fastapi import HTTPException
+    from fastapi.responses import HTMLResponse, JSONResponse
+    from starlette.concurrency import run_in_threadpool
+
+    from rag.documents.ingest import add_document, list_documents, remove_document
+
+    settings = service.settings
+    corpus_lock = threading.Lock()  # one corpus edit at a time (the manifest is read, changed, rewritten)
+    reindexer = Reindexer(service, build, corpus_lock)
+    app.state.admin_reindexer = reindexer
+    max_bytes = settings.max_upload_mb * 1024 * 1024
+
+    def require_token(request: Request) -> None:
+        if not bearer_ok(request.headers.get("authorization"), settings.admin_token):
+            raise HTTPException(status_code=403, detail=FORBIDDEN)
+
+    def refuse(status: int, message: str) -> JSONResponse:
+        return JSONResponse({"error": message}, status_code=status)
+
+    @app.get("/admin", response_class=HTMLResponse, include_in_schema=False)
+    def admin_page() -> HTMLResponse:
+        return HTMLResponse(PAGE.replace("{max_mb}", str(settings.max_upload_mb)),
+                            headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"})
+
+    @app.get("/admin/api/documents")
+    def documents(request: Request) -> dict:
+        require_token(request)
+        return {"documents": list_documents(settings.data_dir), "index": _index_status(service, reindexer)}
+
+    @app.post("/admin/api/documents")
+    async def upload(request: Request):
+        require_token(request)
+        too_big = f"Tệp quá lớn: tối đa {settings.max_upload_mb} MB."
+        length = request.headers.get("content-length")
+        if length is None or not length.isdigit():
+            return refuse(411, "Thiếu độ dài yêu cầu (Content-Length).")
+        if int(length) > max_bytes + _FORM_OVERHEAD:
+            return refuse(413, too_big)
+        try:
+            form = await request.form(max_files=1, max_fields=10)
+        except Exception:  # noqa: BLE001 - malformed multipart body
+            return refuse(400, "Yêu cầu không đúng định dạng: cần một biểu mẫu multipart có trường “file”.")
+        upload_file = form.get("file")
+        if upload_file is None or isinstance(upload_file, str):
+            return refuse(400, "Chưa chọn tệp (trường “file”).")
+        fields = {k: (str(form.get(k)).strip() or None) if form.get(k) is not None else None
+                  for k in ("doc_id", "title", "kind")}
+        with tempfile.TemporaryDirectory(prefix="rag-upload-") as tmp:
+            path = Path(tmp) / _upload_name(upload_file.filename)
+            size = 0
+            with path.open("wb") as out:
+                while chunk := await upload_file.read(1024 * 1024):
+                    size += len(chunk)
+                    if size > max_bytes:
+                        return refuse(413, too_big)
+                    out.write(chunk)
+            try:
+                def add() -> dict:
+                    with corpus_lock:
+                        result = add_document(path, settings.data_dir, **fields)
+                        return parsed_report(result, settings.data_dir)
+
+                report = await run_in_threadpool(add)
+            except ValueError as e:  # UnreadableDocument is a ValueError; both messages are for the user
+                return refuse(422, str(e))
+            except OSError as e:
+                log.warning("corpus not written (%s)", e.__class__.__name__)
+                return refuse(500, "Không ghi được văn bản vào kho; vui lòng thử lại sau.")
+        reindexer.request()
+        return {"document": report, "index": _index_status(service, reindexer)}
+
+    @app.delete("/admin/api/documents/{doc_id:path}")
+    def delete(doc_id: str, request: Request):
+        require_token(request)
+        try:
+            with corpus_lock:
+                removed = remove_document(doc_id, settings.data_dir)
+        except KeyError as e:
+            return refuse(404, str(e.args[0]) if e.args else f"Không có văn bản “{doc_id}”.")
+        except ValueError as e:
+            return refuse(422, str(e))
+        reindexer.request()
+        return {"removed": removed, "index": _index_status(service, reindexer)}
+
+    return reindexer
+
+
+def _index_status(service, reindexer: Reindexer) -> dict:
+    """The rebuild state and the version the chat answers from."""
+    health = service.health() if hasattr(service, "health") else {}
+    return {**reindexer.status(), "loaded": health.get("index_version"), "units": health.get("units")}
+
+
+PAGE = """<!doctype html>
+<html lang="vi"><head><meta charset="utf-8"><title>Quản trị văn bản</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>
+body { font-family: system-ui, sans-serif; max-width: 960px; margin: 2em auto; padding: 0 1em; }
+fieldset { margin: 1em 0; } label { display: block; margin: .4em 0; }
+table { border-collapse: collapse; width: 100%; } td, th { border-bottom: 1px solid #ddd; padding: 4px; text-align: left; }
+.error { color: #b00020; } .warn { color: #8a5300; } pre { white-space: pre-wrap; background: #f6f6f6; padding: .5em; }
+</style></head><body>
+<h1>Quản trị văn bản</h1>
+<fieldset><legend>Mã quản trị</legend>
+<label>Mã (RAG_ADMIN_TOKEN): <input id="token" type="password" autocomplete="off" size="40"></label>
+<button id="load">Xem danh sách</button></fieldset>
+<fieldset><legend>Thêm văn bản (.docx, .pdf, .html, .txt; tối đa {max_mb} MB)</legend>
+<label>Tệp: <input id="file" type="file" accept=".docx,.pdf,.html,.htm,.txt"></label>
+<label>Mã văn bản (không bắt buộc): <input id="doc_id" size="30"></label>
+<label>Tiêu đề (không bắt buộc): <input id="title" size="60"></label>
+<label>Loại (không bắt buộc): <select id="kind"><option value="">tự nhận biết</option><option>law</option>
+<option>decree</option><option>circular</option><option>decision</option><option>news</option><option>other</option></select></label>
+<button id="upload">Tải lên</button></fieldset>
+<div id="message" role="status"></div>
+<div id="report"></div>
+<h2>Văn bản trong kho</h2><p id="index"></p>
+<table><thead><tr><th>Mã</th><th>Loại</th><th>Tiêu đề</th><th>Số đơn vị</th><th>Số điều</th><th>Hiệu lực</th><th></th></tr></thead>
+<tbody id="docs"></tbody></table>
+<script>
+const $ = (id) => document.getElementById(id);
+function headers() { return {"Authorization": "Bearer " + $("token").value}; }
+function show(text, cls) { const m = $("message"); m.textContent = text; m.className = cls || ""; }
+function cell(row, text) { const td = document.createElement("td"); td.textContent = text == null ? "" : String(text); row.appendChild(td); return td; }
+async function call(method, url, body) {
+  const r = await fetch(url, {method, headers: headers(), body});
+  let data = {}; try { data = await r.json(); } catch (e) {}
+  if (!r.ok) throw new Error(data.error || data.detail || ("HTTP " + r.status));
+  return data;
+}
+function showIndex(ix) {
+  if (!ix) return;
+  const state = {building: "đang xây dựng lại chỉ mục…", idle: "chỉ mục đã cập nhật", failed: ix.error}[ix.state] || ix.state;
+  $("index").textContent = "Chỉ mục: " + state + (ix.units ? " · chat đang dùng " + ix.units + " đơn vị" : "");
+}
+async function refresh() {
+  try {
+    const data = await call("GET", "/admin/api/documents");
+    const body = $("docs"); body.textContent = "";
+    for (const d of data.documents) {
+      const row = document.createElement("tr");
+      [d.doc_id, d.kind, d.title, d.units, d.articles, d.effective].forEach((v) => cell(row, v));
+      const b = document.createElement("button"); b.textContent = "Xóa";
+      b.onclick = async () => {
+        if (!confirm("Xóa văn bản " + d.doc_id + "?")) return;
+        try { const r = await call("DELETE", "/admin/api/documents/" + d.doc_id.split("/").map(encodeURIComponent).join("/"));
+              show("Đã xóa " + r.removed.doc_id + ". Chỉ mục đang được xây dựng lại."); showIndex(r.index); refresh(); }
+        catch (e) { show(e.message, "error"); }
+      };
+      cell(row, "").appendChild(b); body.appendChild(row);
+    }
+    showIndex(data.index);
+  } catch (e) { show(e.message, "error"); }
+}
+$("load").onclick = refresh;
+$("upload").onclick = async () => {
+  const f = $("file").files[0];
+  if (!f) { show("Chưa chọn tệp.", "error"); return; }
+  const form = new FormData(); form.append("file", f);
+  for (const k of ["doc_id", "title", "kind"]) if ($(k).value) form.append(k, $(k).value);
+  show("Đang đọc tệp…");
+  try {
+    const r = await call("POST", "/admin/api/documents", form);
+    const d = r.document;
+    show("Đã thêm " + d.doc_id + ". Chỉ mục đang được xây dựng lại; chat vẫn trả lời theo chỉ mục cũ cho tới khi xong.");
+    const lines = ["Mã: " + d.doc_id, "Tiêu đề: " + d.title, "Loại: " + d.kind, "Số hiệu: " + (d.number || "không ghi"),
+      "Ban hành: " + (d.issued || "không ghi") + " · Hiệu lực: " + (d.effective || "không ghi"),
+      "Chương: " + d.chapters + " · Điều: " + d.articles + " · Khoản: " + d.clauses + " · Điểm: " + d.points,
+      ...d.warnings.map((w) => "Cảnh báo: " + w), "", ...d.article_headings];
+    const pre = document.createElement("pre"); pre.textContent = lines.join("\\n");
+    $("report").textContent = ""; $("report").appendChild(pre); showIndex(r.index); refresh();
+  } catch (e) { show(e.message, "error"); }
+};
+</script></body></html>
+"""

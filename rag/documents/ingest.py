@@ -1,0 +1,199 @@
+"""Add, remove and list the documents of the corpus folder (`Settings.data_dir`).
+
+`add_document` reads a .txt/.docx/.pdf/.html file (`readers.read_document`), reads what the
+text says about itself (`metadata.extract_metadata`), writes the NFC text as `<slug>.txt` next
+to `manifest.json` and adds (or replaces) the document's manifest entry. Nothing is guessed:
+the doc_id is the one given, else the number the text states, else the file name; the title is
+the one given, else the one the text states, else the file name.
+
+A document whose parse has no article ("Điều 1. …") is refused unless its kind is "news" or
+"other": a text that is not a regulation is then indexed as paragraphs (the kind the parser
+reads as paragraphs, `corpus.NEWS_KINDS`) and the result says so in `warnings`.
+
+Both writes are atomic (`rag.atomic`); the text file is written before the manifest, so a crash
+leaves at worst an unlisted file, never a manifest naming a missing one. The index is not
+touched: the caller rebuilds it (`python -m rag add` does, unless `--no-build`).
+
+Usage:
+    >>> from pathlib import Path
+    >>> r = add_document(Path("uploads/luat-99-2024.docx"), Path("data"))
+    >>> r["doc_id"], r["kind"], r["articles"]
+    ('99/2024/QH15', 'law', 12)
+    >>> remove_document("99/2024/QH15", Path("data"))["file"]
+    '99-2024-qh15.txt'
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import unicodedata
+from pathlib import Path
+
+from rag.atomic import atomic_write_text
+from rag.documents.corpus import NEWS_KINDS, Document, load_documents, load_manifest
+from rag.documents.metadata import extract_metadata
+from rag.documents.parse import parse_document
+from rag.documents.readers import read_document
+from rag.text import fold
+
+PARAGRAPH_KINDS = ("news", "other")  # may be added without any "Điều": indexed as paragraphs
+_KIND_OF_TYPE = {"Luật": "law", "Bộ luật": "law", "Hiến pháp": "law", "Nghị định": "decree",
+                 "Thông tư": "circular", "Quyết định": "decision"}
+_RESERVED_FILES = ("manifest.json", "glossary.json")
+
+
+def kind_of_type(doc_type: str | None) -> str:
+    """"Luật" → "law", "Nghị định" → "decree", "Thông tư" → "circular", "Quyết định" → "decision", else "other"."""
+    return _KIND_OF_TYPE.get(doc_type or "", "other")
+
+
+def slugify(text: str) -> str:
+    """"Luật Đất đai 31/2024/QH15" → "luat-dat-dai-31-2024-qh15" (ASCII, lower case, dashes)."""
+    return re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
+
+
+def add_document(path: Path, corpus_dir: Path, doc_id: str | None = None, title: str | None = None,
+                 kind: str | None = None) -> dict:
+    """Add the file at `path` to the corpus in `corpus_dir` (replacing a document with the same doc_id).
+
+    Returns {"doc_id", "file", "kind", "title", "units", "articles", "warnings", "meta"}.
+    Raises `UnreadableDocument` (a ValueError) when the file gives no text, ValueError when it
+    cannot be added (no article for a regulation kind, nothing to index, bad flag).
+    """
+    path, corpus_dir = Path(path), Path(corpus_dir)
+    if not path.is_file():
+        raise ValueError(f"Không tìm thấy tệp {path}.")
+    doc_id, title, kind = (_flag(doc_id, "--doc-id"), _flag(title, "--title"), _flag(kind, "--kind"))
+    text = unicodedata.normalize("NFC", read_document(path))
+    meta = extract_metadata(text)
+    warnings: list[str] = []
+
+    if doc_id is None:
+        doc_id = meta.number or slugify(path.stem)
+        if not doc_id:
+            raise ValueError(f"Tệp {path.name}: không xác định được mã văn bản; hãy dùng --doc-id.")
+        if not meta.number:
+            warnings.append(f"Văn bản không ghi số hiệu; mã văn bản lấy theo tên tệp: {doc_id}.")
+    title = title or meta.title or path.stem
+    kind = (kind or kind_of_type(meta.doc_type)).lower()
+
+    manifest = _read_manifest(corpus_dir)
+    entries: list[dict] = manifest["documents"]
+    old = next((e for e in entries if e.get("doc_id") == doc_id), None)
+    file = _file_name(doc_id, corpus_dir, entries, old)
+
+    units = parse_document(Document(doc_id, file, kind, title, text))
+    articles = sum(u.kind == "article" for u in units)
+    if articles == 0 and kind not in NEWS_KINDS:
+        if kind not in PARAGRAPH_KINDS:
+            raise ValueError(
+                f"Tệp {path.name}: không tìm thấy điều nào (dòng bắt đầu bằng “Điều 1.”), nên không thể thêm "
+                f"như văn bản loại “{kind}”. Nếu đây không phải văn bản quy phạm, hãy thêm với --kind other "
+                f"(lập chỉ mục theo đoạn văn) hoặc --kind news.")
+        paragraph_kind = NEWS_KINDS[0]
+        warnings.append(f"Không tìm thấy điều nào (“Điều 1. …”): văn bản được lập chỉ mục theo đoạn văn "
+                        f"(loại “{paragraph_kind}” thay cho “{kind}”).")
+        kind = paragraph_kind
+        units = parse_document(Document(doc_id, file, kind, title, text))
+    if not units:
+        raise ValueError(f"Tệp {path.name}: không có đoạn văn nào đủ dài để tìm kiếm; văn bản không được thêm.")
+    if old is not None:
+        warnings.append(f"Văn bản {doc_id} đã có trong kho: bản cũ được thay thế.")
+
+    entry = {"doc_id": doc_id, "file": file, "kind": kind, "title": title, "issuer": meta.issuer,
+             "issued": meta.issued, "effective": meta.effective, "replaces": list(meta.replaces) or None,
+             "source": path.name}
+    atomic_write_text(corpus_dir / file, text + "\n")
+    manifest["documents"] = [entry if e is old else e for e in entries] if old is not None else [*entries, entry]
+    _write_manifest(corpus_dir, manifest)
+    if old is not None and old.get("file") != file:
+        _remove_unlisted(corpus_dir, old.get("file"), manifest["documents"])
+    return {"doc_id": doc_id, "file": file, "kind": kind, "title": title, "units": len(units),
+            "articles": articles, "warnings": warnings,
+            "meta": {**dataclasses.asdict(meta), "replaces": list(meta.replaces)}}
+
+
+def remove_document(doc_id: str, corpus_dir: Path) -> dict:
+    """Remove the manifest entry of `doc_id` and the text file it names; returns the removed entry
+    plus "warnings". Raises KeyError (with a Vietnamese message) when no document has that doc_id."""
+    corpus_dir = Path(corpus_dir)
+    manifest = _read_manifest(corpus_dir)
+    entry = next((e for e in manifest["documents"] if e.get("doc_id") == doc_id), None)
+    if entry is None:
+        raise KeyError(f"Không có văn bản nào có mã “{doc_id}” trong kho. "
+                       f"Xem danh sách bằng: python -m rag docs")
+    manifest["documents"] = [e for e in manifest["documents"] if e is not entry]
+    _write_manifest(corpus_dir, manifest)
+    _remove_unlisted(corpus_dir, entry.get("file"), manifest["documents"])
+    warnings = []
+    glossary = corpus_dir / "glossary.json"
+    if glossary.is_file() and json.loads(glossary.read_text(encoding="utf-8")).get("doc_id") == doc_id:
+        warnings.append(f"glossary.json vẫn mô tả văn bản {doc_id}; hãy sửa hoặc xóa tệp đó nếu cần.")
+    return {**entry, "warnings": warnings}
+
+
+def list_documents(corpus_dir: Path) -> list[dict]:
+    """One dict per manifest document, in manifest order: doc_id, kind, title, units (from parsing),
+    articles, effective (ISO date or None)."""
+    corpus_dir = Path(corpus_dir)
+    entries = {e["doc_id"]: e for e in load_manifest(corpus_dir)}
+    out = []
+    for doc in load_documents(corpus_dir):
+        units = parse_document(doc)
+        out.append({"doc_id": doc.doc_id, "kind": doc.kind, "title": doc.title, "units": len(units),
+                    "articles": sum(u.kind == "article" for u in units),
+                    "effective": entries[doc.doc_id].get("effective")})
+    return out
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+def _flag(value: str | None, name: str) -> str | None:
+    if value is None:
+        return None
+    value = unicodedata.normalize("NFC", value).strip()
+    if not value:
+        raise ValueError(f"{name} không được để trống.")
+    return value
+
+
+def _read_manifest(corpus_dir: Path) -> dict:
+    """The raw manifest ({"documents": [...], other keys kept}); a new one when the folder has none."""
+    path = corpus_dir / "manifest.json"
+    if not path.is_file():
+        return {"documents": []}
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(manifest, dict) or not isinstance(manifest.get("documents"), list):
+        raise ValueError(f"{path.name} không đúng định dạng: cần một đối tượng có danh sách \"documents\".")
+    return manifest
+
+
+def _write_manifest(corpus_dir: Path, manifest: dict) -> None:
+    """Atomically, in the indentation the file already uses (so a diff shows only what changed)."""
+    path = corpus_dir / "manifest.json"
+    indent = 1
+    if path.is_file():
+        lines = path.read_text(encoding="utf-8").split("\n")
+        if len(lines) > 1 and lines[1].startswith(" "):
+            indent = len(lines[1]) - len(lines[1].lstrip(" "))
+    atomic_write_text(path, json.dumps(manifest, ensure_ascii=False, indent=indent) + "\n")
+
+
+def _file_name(doc_id: str, corpus_dir: Path, entries: list[dict], old: dict | None) -> str:
+    """`<slug>.txt`; `<slug>-2.txt`, … when another document (or a file not in the manifest) has it."""
+    stem = slugify(doc_id) or "van-ban"
+    taken = {e.get("file") for e in entries if e is not old}
+    own = old.get("file") if old else None
+    n = 1
+    while True:
+        name = f"{stem}.txt" if n == 1 else f"{stem}-{n}.txt"
+        if name not in taken and name not in _RESERVED_FILES and (name == own or not (corpus_dir / name).exists()):
+            return name
+        n += 1
+
+
+def _remove_unlisted(corpus_dir: Path, file: str | None, entries: list[dict]) -> None:
+    """Delete `file` unless another manifest entry still names it."""
+    if file and Path(file).name == file and all(e.get("file") != file for e in entries):
+        (corpus_dir / file).unlink(missing_ok=True)

@@ -1,0 +1,263 @@
+"""The admin API (`rag.app.admin`) with FastAPI's TestClient on a copy of data/ in a temporary folder.
+
+The index build is replaced by a recorder (the real rebuild and hot reload are covered by
+tests/test_webapp.py::test_a_rebuilt_index_is_swapped_in_while_the_chat_keeps_answering); no model
+is loaded here.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import shutil
+import threading
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+
+from rag.app.admin import UploadGuard, bearer_ok, mount_admin
+from rag.settings import ROOT, load_settings
+
+TOKEN = "admin-test-token"
+LAW = "\n".join([
+    "QUỐC HỘI",
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+    "Độc lập - Tự do - Hạnh phúc",
+    "Luật số: 99/2024/QH15",
+    "LUẬT",
+    "THỬ NGHIỆM CÔNG NGHỆ SỐ",
+    "Căn cứ Hiến pháp nước Cộng hòa xã hội chủ nghĩa Việt Nam;",
+    "Quốc hội ban hành Luật Thử nghiệm công nghệ số.",
+    "Chương I",
+    "NHỮNG QUY ĐỊNH CHUNG",
+    "Điều 1. Phạm vi điều chỉnh",
+    "Luật này quy định về thử nghiệm có kiểm soát sản phẩm, dịch vụ và mô hình kinh doanh ứng dụng công nghệ số.",
+    "Điều 2. Điều kiện tham gia thử nghiệm",
+    "1. Tổ chức tham gia thử nghiệm có kiểm soát phải đáp ứng các điều kiện sau đây:",
+    "a) Có phương án thử nghiệm được Bộ Khoa học và Công nghệ chấp thuận;",
+    "b) Có biện pháp bảo vệ quyền lợi của người dùng tham gia thử nghiệm.",
+    "2. Cá nhân không được tham gia thử nghiệm với tư cách là tổ chức cung cấp dịch vụ.",
+    "Chương II",
+    "THỜI HẠN",
+    "Điều 3. Thời hạn thử nghiệm có kiểm soát",
+    "1. Thời hạn thử nghiệm có kiểm soát sản phẩm công nghệ số không quá 24 tháng kể từ ngày được cấp giấy chứng nhận.",
+    "2. Thời hạn thử nghiệm được gia hạn một lần, không quá 12 tháng.",
+    "Điều 4. Hiệu lực thi hành",
+    "Luật này có hiệu lực thi hành từ ngày 01 tháng 01 năm 2026.",
+]) + "\n"
+
+
+def snapshot(folder: Path) -> dict[str, str]:
+    """Every file of `folder` with its content hash: "nothing changed" means this is equal."""
+    return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture()
+def admin(tmp_path):
+    """(client, data_dir, builds): an app with only the upload guard and the admin routes."""
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    settings = dataclasses.replace(load_settings(env={}), data_dir=data, index_dir=tmp_path / "index",
+                                   admin_token=TOKEN, max_upload_mb=1)
+    builds, reloads = [], []
+    service = SimpleNamespace(settings=settings, reload_index=lambda: reloads.append(1) or True,
+                              health=lambda: {"index_version": {"built_at": "x"}, "units": 1})
+    app = FastAPI()
+    app.add_middleware(UploadGuard, token=TOKEN)
+    reindexer = mount_admin(app, service, build=lambda: builds.append(snapshot(data)))
+    with TestClient(app) as client:
+        yield SimpleNamespace(client=client, data=data, builds=builds, reloads=reloads, reindexer=reindexer)
+
+
+def auth(token=TOKEN):
+    return {"Authorization": f"Bearer {token}"}
+
+
+def upload(client, name, content: bytes, headers=None, **fields):
+    return client.post("/admin/api/documents", files={"file": (name, content)}, data=fields,
+                       headers=headers if headers is not None else auth())
+
+
+@pytest.mark.parametrize("headers", [{}, auth("wrong"), {"Authorization": TOKEN}, {"Authorization": f"Basic {TOKEN}"},
+                                     auth("")])
+def test_missing_or_wrong_token_is_refused_and_nothing_changes(admin, headers):
+    before = snapshot(admin.data)
+    assert upload(admin.client, "luat.txt", LAW.encode(), headers=headers).status_code == 403
+    assert admin.client.get("/admin/api/documents", headers=headers).status_code == 403
+    assert admin.client.delete("/admin/api/documents/10/2025/TT-BKHCN", headers=headers).status_code == 403
+    assert snapshot(admin.data) == before and admin.builds == []
+
+
+def test_the_page_itself_holds_no_data(admin):
+    page = admin.client.get("/admin")
+    assert page.status_code == 200 and "Quản trị văn bản" in page.text and "10/2025" not in page.text
+    assert TOKEN not in page.text
+
+
+def test_upload_shows_what_was_parsed_then_list_and_delete(admin):
+    before = snapshot(admin.data)
+    r = upload(admin.client, "luat-thu-nghiem.txt", LAW.encode())
+    assert r.status_code == 200, r.text
+    doc = r.json()["document"]
+    assert doc["doc_id"] == "99/2024/QH15" and doc["number"] == "99/2024/QH15" and doc["kind"] == "law"
+    assert (doc["chapters"], doc["articles"], doc["clauses"], doc["points"]) == (2, 4, 4, 2)
+    assert doc["effective"] == "2026-01-01" and doc["article_headings"][0] == "Điều 1. Phạm vi điều chỉnh"
+    assert (admin.data / doc["file"]).read_text(encoding="utf-8").startswith("QUỐC HỘI")
+    assert admin.reindexer.wait(10) and len(admin.builds) == 1 and admin.reloads == [1]
+    assert "99/2024/QH15" in (admin.data / "manifest.json").read_text(encoding="utf-8")
+
+    listed = admin.client.get("/admin/api/documents", headers=auth()).json()
+    assert "99/2024/QH15" in [d["doc_id"] for d in listed["documents"]] and listed["index"]["state"] == "idle"
+
+    gone = admin.client.delete("/admin/api/documents/99/2024/QH15", headers=auth())
+    assert gone.status_code == 200 and gone.json()["removed"]["doc_id"] == "99/2024/QH15"
+    assert snapshot(admin.data) == before
+    assert admin.reindexer.wait(10) and len(admin.builds) == 2
+    missing = admin.client.delete("/admin/api/documents/99/2024/QH15", headers=auth())
+    assert missing.status_code == 404 and "Không có văn bản" in missing.json()["error"]
+
+
+def test_the_build_sees_the_corpus_as_it_was_when_the_change_was_made(admin):
+    assert upload(admin.client, "luat.txt", LAW.encode()).status_code == 200
+    assert admin.reindexer.wait(10)
+    assert any(name.endswith(".txt") and "99-2024" in name for name in admin.builds[-1])
+
+
+def test_oversized_upload_is_refused_before_anything_is_written(admin):
+    before = snapshot(admin.data)
+    r = upload(admin.client, "lon.txt", LAW.encode() * (2 * 1024 * 1024 // len(LAW.encode()) + 1))
+    assert r.status_code == 413 and r.json()["error"] == "Tệp quá lớn: tối đa 1 MB."
+    assert snapshot(admin.data) == before and admin.builds == []
+
+
+def scanned_pdf() -> bytes:
+    import io
+
+    import pypdfium2 as pdfium
+
+    document = pdfium.PdfDocument.new()
+    document.new_page(595, 842)
+    buf = io.BytesIO()
+    document.save(buf)
+    document.close()
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("name, content, message", [
+    ("quyet-dinh.pdf", "Điều 1. Phạm vi điều chỉnh\nVăn bản thường.".encode(), "Tệp quyet-dinh.pdf:"),
+    ("ban-scan.pdf", None, "PDF không có lớp văn bản (bản scan)"),
+    ("thong-bao.txt", "THÔNG BÁO\nCuộc họp sẽ diễn ra vào sáng thứ hai tại hội trường lớn.\n".encode(),
+     "không tìm thấy điều nào"),
+    ("anh.png", b"\x89PNG\r\n\x1a\n", "định dạng không được hỗ trợ"),
+])
+def test_unreadable_documents_get_the_vietnamese_reason(admin, name, content, message):
+    before = snapshot(admin.data)
+    r = upload(admin.client, name, scanned_pdf() if content is None else content, kind="decision")
+    assert r.status_code == 422 and message in r.json()["error"]
+    assert "/tmp" not in r.json()["error"] and "rag-upload" not in r.json()["error"]
+    assert snapshot(admin.data) == before and admin.builds == []
+
+
+def test_file_names_cannot_leave_the_upload_folder(admin):
+    r = upload(admin.client, "../../manifest.json.txt", LAW.encode())
+    assert r.status_code == 200 and r.json()["document"]["file"] == "99-2024-qh15.txt"
+
+
+def test_requests_during_a_build_lead_to_one_more_build(tmp_path):
+    from rag.app.admin import Reindexer
+
+    started, release, builds = threading.Event(), threading.Event(), []
+
+    def build():
+        builds.append(1)
+        started.set()
+        release.wait(10)
+
+    reindexer = Reindexer(SimpleNamespace(reload_index=lambda: True), build)
+    reindexer.request()
+    assert started.wait(10)
+    reindexer.request()
+    reindexer.request()
+    release.set()
+    assert reindexer.wait(10) and len(builds) == 2 and reindexer.status()["state"] == "idle"
+
+
+def test_a_failed_build_is_reported_and_the_next_request_retries(tmp_path):
+    from rag.app.admin import Reindexer
+
+    outcomes = [RuntimeError("boom"), None]
+
+    def build():
+        outcome = outcomes.pop(0)
+        if outcome:
+            raise outcome
+
+    reindexer = Reindexer(SimpleNamespace(reload_index=lambda: True), build)
+    reindexer.request()
+    assert reindexer.wait(10) and reindexer.status()["state"] == "failed"
+    assert "chat vẫn dùng chỉ mục cũ" in reindexer.status()["error"]
+    reindexer.request()
+    assert reindexer.wait(10) and reindexer.status() == {"state": "idle", "error": "", "builds": 1}
+
+
+def test_the_real_build_uses_a_snapshot_with_the_same_corpus_hash(tmp_path, monkeypatch):
+    import rag.search.index as index_module
+    from rag.app.admin import Reindexer
+    from rag.documents.corpus import corpus_hash
+
+    data = tmp_path / "data"
+    shutil.copytree(ROOT / "data", data)
+    seen = []
+    monkeypatch.setattr(index_module, "build_index", lambda settings, embedder=None, progress=True: seen.append(
+        (settings.data_dir, corpus_hash(settings.data_dir), embedder)))
+    embedder = object()
+    service = SimpleNamespace(settings=dataclasses.replace(load_settings(env={}), data_dir=data),
+                              assistant=SimpleNamespace(retriever=SimpleNamespace(embedder=embedder)),
+                              reload_index=lambda: True)
+    reindexer = Reindexer(service)
+    reindexer.request()
+    assert reindexer.wait(10) and reindexer.status()["state"] == "idle"
+    (snapshot_dir, digest, used), = seen
+    assert snapshot_dir != data and digest == corpus_hash(data) and used is embedder
+    assert not snapshot_dir.exists()  # the snapshot is removed after the build
+
+
+@pytest.mark.parametrize("header, token, ok", [
+    (f"Bearer {TOKEN}", TOKEN, True), (f"Bearer {TOKEN} ", TOKEN, True), ("Bearer x", TOKEN, False),
+    (None, TOKEN, False), ("Bearer ", "", False), (f"bearer {TOKEN}", TOKEN, False),
+])
+def test_bearer_token_check(header, token, ok):
+    assert bearer_ok(header, token) is ok
+
+
+def test_upload_guard_refuses_gradio_uploads_without_the_token():
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    app = FastAPI()
+    hits = []
+
+    @app.post("/gradio_api/upload")
+    def gradio_upload():
+        hits.append(1)
+        return ["/tmp/gradio/x"]
+
+    @app.post("/gradio_api/queue/join")
+    def join():
+        return {"ok": True}
+
+    app.add_middleware(UploadGuard, token=TOKEN)
+    client = TestClient(app)
+    files = {"files": ("a.txt", b"x" * 1000)}
+    assert client.post("/gradio_api/upload", files=files).status_code == 403
+    assert client.post("/gradio_api/upload", files=files, headers=auth("no")).status_code == 403
+    assert client.post("/gradio_api/upload", content=b"raw").status_code == 403
+    assert client.post("/gradio_api/queue/join", files=files).status_code == 403  # any multipart body
+    assert hits == []
+    assert client.post("/gradio_api/queue/join", json={"data": []}).status_code == 200  # the chat still works
+    assert client.post("/gradio_api/upload", files=files, headers=auth()).status_code == 200 and hits == [1]
+    assert UploadGuard(app, token="")._is_upload({"method": "POST", "path": "//gradio_api//upload/", "headers": []})

@@ -1,0 +1,76 @@
+"""Informal Vietnamese normalisation: a table of cases, collisions with legal text, and the Query.
+
+Pure logic: no torch, no llama-index (the query stage imports neither)."""
+import sys
+
+import pytest
+
+from rag.query.informal import normalize_informal
+
+
+@pytest.mark.parametrize("typed, expected", [
+    # polite openers and closers, address forms
+    ("cho e hỏi kiểm định cân điện tử thì đến đâu ạ", "kiểm định cân điện tử thì đến đâu"),
+    ("cho mình hỏi Sở có nhiệm vụ gì nhé", "Sở có nhiệm vụ gì"),
+    ("ad ơi đăng ký mã vạch ở đâu vậy ạ?", "đăng ký mã vạch ở đâu?"),
+    ("mn ơi ai quản lý bưu chính ở xã với ạ, e cần gấp", "ai quản lý bưu chính ở xã"),
+    # teencode and chat abbreviations
+    ("ko bít hỏi ai luôn ạ", "không biết hỏi ai luôn"),
+    ("cty e mún đăng ký mã số mã vạch thì lm ntn", "công ty em muốn đăng ký mã số mã vạch thì làm như thế nào"),
+    ("sđt của tt tđc là j", "số điện thoại của trung tâm tđc là gì"),
+    # casual spellings (i/y)
+    ("ai quản lí việc đăng kí kĩ thuật", "ai quản lý việc đăng ký kỹ thuật"),
+    # typed without diacritics: rewrites stay diacritic-free, so accents can be restored afterwards
+    ("kiem dinh can o dau vay ad", "kiem dinh can o dau"),
+    ("cho e hoi thu tuc ly hon o dau a", "thu tuc ly hon o dau"),
+    ("ko biet hoi ai", "khong biet hoi ai"),
+    # emoji and repeated punctuation
+    ("Sở KH&CN có nhiệm vụ gì???? 😀", "Sở KH&CN có nhiệm vụ gì?"),
+    ("sandbox ở tỉnh thì ai lo 🤔🤔", "sandbox ở tỉnh thì ai lo"),
+    # clean questions are left alone
+    ("Đơn vị nào phụ trách mã số mã vạch?", "Đơn vị nào phụ trách mã số mã vạch?"),
+    ("Phòng Văn hóa - Xã hội và Sở phối hợp với nhau thế nào?", "Phòng Văn hóa - Xã hội và Sở phối hợp với nhau thế nào?"),
+])
+def test_informal_questions_are_normalised(typed, expected):
+    assert normalize_informal(typed) == expected
+
+
+@pytest.mark.parametrize("typed, expected", [
+    # legal references and document numbers are never rewritten
+    ("điểm k khoản 2 Điều 7 nói gì", "điểm k khoản 2 Điều 7 nói gì"),
+    ("điểm e khoản 2 điều 9 là j", "điểm e khoản 2 điều 9 là gì"),
+    ("diem b khoan 11 dieu 2 ko", "diem b khoan 11 dieu 2 khong"),
+    ("Theo 10/2025/TT-BKHCN thì sao", "Theo 10/2025/TT-BKHCN thì sao"),
+    ("TT-BKHCN có hiệu lực khi nào", "TT-BKHCN có hiệu lực khi nào"),
+    # ambiguous short forms resolved from their neighbour, or left as typed
+    ("tt 10 có hiệu lực khi nào", "thông tư 10 có hiệu lực khi nào"),
+    ("tt tđc ở đâu", "trung tâm tđc ở đâu"),
+    ("tt hành chính về mã vạch", "thủ tục hành chính về mã vạch"),
+    ("tt là gì", "tt là gì"),
+    ("gđ trung tâm tđc là ai", "giám đốc trung tâm tđc là ai"),
+    ("hộ gđ tôi", "hộ gia đình tôi"),
+    ("xin đc trung tâm", "xin địa chỉ trung tâm"),
+    ("làm ở đâu thì đc", "làm ở đâu thì được"),
+    ("sở v phòng văn hóa", "sở và phòng văn hóa"),
+    ("tt đmst là j v, thuộc ai", "trung tâm đmst là gì vậy, thuộc ai"),
+])
+def test_legal_text_wins_collisions_and_ambiguous_forms_use_context(typed, expected):
+    assert normalize_informal(typed) == expected
+
+
+def test_every_lexicon_entry_has_a_reason():
+    import json
+    from pathlib import Path
+
+    raw = json.loads((Path(__file__).parent.parent / "rag" / "query" / "informal.json").read_text(encoding="utf-8"))
+    assert all(isinstance(why, str) and why for group in ("start", "end") for why in raw[group].values())
+    assert all(len(v) == 2 and v[1] for v in raw["words"].values())
+    assert all(entry["why"] and entry["rules"] for entry in raw["ambiguous"].values())
+
+
+def test_the_query_stage_needs_no_torch_or_llama_index():
+    import subprocess
+
+    code = ("import sys; import rag.query.reading, rag.query.informal, rag.query.followup; "
+            "assert 'torch' not in sys.modules and 'llama_index' not in sys.modules, sorted(sys.modules)")
+    subprocess.run([sys.executable, "-c", code], check=True)

@@ -1,0 +1,272 @@
+"""Adding, listing and removing documents (`rag.documents.ingest`) and the `add`/`docs`/`remove` commands.
+
+Every test works on a copy of data/ in a temporary folder; only the last one builds a real index.
+"""
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag.app.cli import main
+from rag.documents.ingest import add_document, list_documents, remove_document
+from rag.documents.readers import UnreadableDocument
+from rag.settings import ROOT, get_settings
+
+LAW_NUMBER = "99/2024/QH15"
+LAW_LINES = [
+    "QUỐC HỘI",
+    "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+    "Độc lập - Tự do - Hạnh phúc",
+    f"Luật số: {LAW_NUMBER}",
+    "LUẬT",
+    "THỬ NGHIỆM CÔNG NGHỆ SỐ",
+    "Căn cứ Hiến pháp nước Cộng hòa xã hội chủ nghĩa Việt Nam;",
+    "Quốc hội ban hành Luật Thử nghiệm công nghệ số.",
+    "Chương I",
+    "NHỮNG QUY ĐỊNH CHUNG",
+    "Điều 1. Phạm vi điều chỉnh",
+    "Luật này quy định về thử nghiệm có kiểm soát sản phẩm, dịch vụ và mô hình kinh doanh ứng dụng công nghệ số.",
+    "Điều 2. Điều kiện tham gia thử nghiệm",
+    "1. Tổ chức tham gia thử nghiệm có kiểm soát phải đáp ứng các điều kiện sau đây:",
+    "a) Có phương án thử nghiệm được Bộ Khoa học và Công nghệ chấp thuận;",
+    "b) Có biện pháp bảo vệ quyền lợi của người dùng tham gia thử nghiệm.",
+    "2. Cá nhân không được tham gia thử nghiệm với tư cách là tổ chức cung cấp dịch vụ.",
+    "Điều 3. Thời hạn thử nghiệm có kiểm soát",
+    ("1. Thời hạn thử nghiệm có kiểm soát sản phẩm công nghệ số không quá 24 tháng kể từ ngày được cấp "
+     "giấy chứng nhận thử nghiệm."),
+    "2. Thời hạn thử nghiệm được gia hạn một lần, không quá 12 tháng.",
+    "Điều 4. Hiệu lực thi hành",
+    "Luật này có hiệu lực thi hành từ ngày 01 tháng 01 năm 2026.",
+]
+
+DECREE_HTML = """<!doctype html><html><head><title>Nghị định 77/2025/NĐ-CP</title></head><body>
+<nav><a href="/">Trang chủ</a> | <a href="/vb">Văn bản</a></nav>
+<article>
+<p>CHÍNH PHỦ</p><p>CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM</p>
+<p>Số: 77/2025/NĐ-CP</p><p>Hà Nội, ngày 15 tháng 3 năm 2025</p>
+<h1>NGHỊ ĐỊNH</h1><h2>QUY ĐỊNH VỀ PHÒNG THÍ NGHIỆM SỐ</h2>
+<p>Căn cứ Luật Tổ chức Chính phủ;</p>
+<p>Điều 1. Phạm vi điều chỉnh</p>
+<p>Nghị định này quy định về tiêu chuẩn của phòng thí nghiệm số.</p>
+<p>Điều 2. Tiêu chuẩn phòng thí nghiệm số</p>
+<p>1. Có hạ tầng tính toán đáp ứng yêu cầu.</p>
+<p>2. Có ít nhất ba nghiên cứu viên chuyên trách.</p>
+<p>Điều 3. Hiệu lực thi hành</p>
+<p>Nghị định này có hiệu lực thi hành kể từ ngày 01 tháng 5 năm 2025.</p>
+</article>
+<footer>Bản quyền thuộc về cổng thông tin</footer>
+</body></html>"""
+
+TXT_LAW = """Luật Mẫu về thư viện số
+Điều 1. Phạm vi điều chỉnh
+Luật này quy định về thư viện số.
+Điều 2. Trách nhiệm của thư viện số
+1. Lưu trữ tài liệu số.
+2. Phục vụ bạn đọc trực tuyến.
+"""
+
+NEWS_TEXT = """Bản tin khoa học và công nghệ tháng ba
+Trong tháng ba, Sở Khoa học và Công nghệ đã tổ chức nhiều hội thảo giới thiệu các mô hình chuyển đổi số cho doanh nghiệp nhỏ và vừa trên địa bàn tỉnh.
+Các doanh nghiệp tham gia được hướng dẫn cách đăng ký hỗ trợ kinh phí đổi mới công nghệ và bảo hộ quyền sở hữu trí tuệ cho sản phẩm của mình.
+"""
+
+
+def write_docx(path: Path, lines: list[str]) -> Path:
+    import docx
+
+    document = docx.Document()
+    for line in lines:
+        document.add_paragraph(line)
+    document.save(str(path))
+    return path
+
+
+@pytest.fixture
+def data(tmp_path) -> Path:
+    """A copy of the shipped corpus folder."""
+    target = tmp_path / "data"
+    shutil.copytree(ROOT / "data", target)
+    return target
+
+
+@pytest.fixture
+def law_docx(tmp_path) -> Path:
+    (tmp_path / "uploads").mkdir(exist_ok=True)
+    return write_docx(tmp_path / "uploads" / "Luật thử nghiệm.docx", LAW_LINES)
+
+
+def manifest(data: Path) -> dict:
+    return json.loads((data / "manifest.json").read_text(encoding="utf-8"))
+
+
+def entry(data: Path, doc_id: str) -> dict:
+    return next(e for e in manifest(data)["documents"] if e["doc_id"] == doc_id)
+
+
+def test_docx_law_gets_its_number_metadata_and_articles(data, law_docx):
+    r = add_document(law_docx, data)
+    assert r["doc_id"] == LAW_NUMBER and r["kind"] == "law" and r["articles"] == 4
+    assert r["title"] == "Luật Thử nghiệm công nghệ số"
+    assert r["warnings"] == [] and r["meta"]["number"] == LAW_NUMBER
+    e = entry(data, LAW_NUMBER)
+    assert e == {"doc_id": LAW_NUMBER, "file": "99-2024-qh15.txt", "kind": "law",
+                 "title": "Luật Thử nghiệm công nghệ số", "issuer": "Quốc hội", "issued": None,
+                 "effective": "2026-01-01", "replaces": None, "source": "Luật thử nghiệm.docx"}
+    text = (data / e["file"]).read_text(encoding="utf-8")
+    assert "a) Có phương án thử nghiệm" in text and "Điều 3. Thời hạn" in text
+    listed = {d["doc_id"]: d for d in list_documents(data)}
+    assert listed[LAW_NUMBER]["units"] == r["units"] and listed[LAW_NUMBER]["effective"] == "2026-01-01"
+    assert listed["10/2025/TT-BKHCN"]["articles"] > 0 and len(listed) == 6
+    other_keys = {k: v for k, v in manifest(data).items() if k != "documents"}
+    assert other_keys == {k: v for k, v in json.loads((ROOT / "data" / "manifest.json").read_text()).items()
+                          if k != "documents"}
+
+
+def test_html_decree_and_txt_law_without_number(data, tmp_path):
+    html = tmp_path / "nd77.html"
+    html.write_text(DECREE_HTML, encoding="utf-8")
+    r = add_document(html, data)
+    assert (r["doc_id"], r["kind"], r["articles"]) == ("77/2025/NĐ-CP", "decree", 3)
+    e = entry(data, "77/2025/NĐ-CP")
+    assert e["issuer"] == "Chính phủ" and e["issued"] == "2025-03-15" and e["effective"] == "2025-05-01"
+    assert e["file"] == "77-2025-nd-cp.txt" and "Trang chủ" not in (data / e["file"]).read_text(encoding="utf-8")
+
+    txt = tmp_path / "Luật mẫu thư viện.txt"
+    txt.write_text(TXT_LAW, encoding="utf-8")
+    r = add_document(txt, data)
+    assert r["doc_id"] == "luat-mau-thu-vien" and r["kind"] == "law" and r["articles"] == 2
+    assert r["title"] == "Luật Mẫu về thư viện số"
+    assert any("tên tệp" in w for w in r["warnings"])  # the doc_id is not the text's own
+
+
+def test_flags_override_what_the_text_says(data, law_docx):
+    r = add_document(law_docx, data, doc_id="LTN", title="Luật thử nghiệm (bản dự thảo)", kind="Other")
+    e = entry(data, "LTN")
+    assert (e["kind"], e["title"], e["file"]) == ("other", "Luật thử nghiệm (bản dự thảo)", "ltn.txt")
+    assert r["articles"] == 4 and r["meta"]["number"] == LAW_NUMBER
+
+
+def test_add_then_remove_leaves_the_manifest_as_it_was(data, law_docx):
+    before_bytes = (data / "manifest.json").read_bytes()
+    before_files = sorted(p.name for p in data.iterdir())
+    add_document(law_docx, data)
+    assert (data / "99-2024-qh15.txt").is_file()
+    removed = remove_document(LAW_NUMBER, data)
+    assert removed["file"] == "99-2024-qh15.txt" and removed["warnings"] == []
+    assert json.loads((data / "manifest.json").read_bytes()) == json.loads(before_bytes)
+    assert (data / "manifest.json").read_bytes() == before_bytes  # same formatting too
+    assert sorted(p.name for p in data.iterdir()) == before_files
+
+
+def test_remove_unknown_document_is_a_clear_key_error(data):
+    with pytest.raises(KeyError, match="Không có văn bản nào có mã"):
+        remove_document("1/2000/QH10", data)
+
+
+def test_document_without_articles_is_refused_for_a_law(data, tmp_path):
+    before = (data / "manifest.json").read_bytes()
+    news = tmp_path / "ban-tin.txt"
+    news.write_text(NEWS_TEXT, encoding="utf-8")
+    with pytest.raises(ValueError, match="không tìm thấy điều nào"):
+        add_document(news, data, kind="law")
+    assert (data / "manifest.json").read_bytes() == before and not (data / "ban-tin.txt").exists()
+
+
+def test_document_without_articles_is_added_as_paragraphs_for_kind_other(data, tmp_path):
+    news = tmp_path / "ban-tin.txt"
+    news.write_text(NEWS_TEXT, encoding="utf-8")
+    r = add_document(news, data, kind="other")
+    assert r["articles"] == 0 and r["units"] == 2 and r["kind"] == "news"
+    assert any("đoạn văn" in w for w in r["warnings"])
+    listed = {d["doc_id"]: d for d in list_documents(data)}
+    assert listed["ban-tin"]["units"] == 2 and listed["ban-tin"]["effective"] is None
+
+
+def test_unreadable_file_raises_a_vietnamese_message(data, tmp_path):
+    bad = tmp_path / "cu.doc"
+    bad.write_bytes(b"\xd0\xcf\x11\xe0 old word file")
+    with pytest.raises(UnreadableDocument, match="định dạng không được hỗ trợ"):
+        add_document(bad, data)
+
+
+def test_same_doc_id_replaces_rather_than_duplicates(data, law_docx, tmp_path):
+    add_document(law_docx, data)
+    count = len(manifest(data)["documents"])
+    position = [e["doc_id"] for e in manifest(data)["documents"]].index(LAW_NUMBER)
+    longer = write_docx(tmp_path / "luat-sua.docx", LAW_LINES + ["Điều 5. Tổ chức thực hiện",
+                                                                 "Chính phủ quy định chi tiết Luật này."])
+    r = add_document(longer, data)
+    docs = manifest(data)["documents"]
+    assert len(docs) == count and [e["doc_id"] for e in docs].count(LAW_NUMBER) == 1
+    assert [e["doc_id"] for e in docs].index(LAW_NUMBER) == position
+    assert r["articles"] == 5 and entry(data, LAW_NUMBER)["source"] == "luat-sua.docx"
+    assert any("thay thế" in w for w in r["warnings"])
+    assert "Điều 5." in (data / "99-2024-qh15.txt").read_text(encoding="utf-8")
+
+
+def test_file_names_never_collide(data, tmp_path):
+    (data / "abc.txt").write_text("not in the manifest", encoding="utf-8")
+    src = tmp_path / "x.txt"
+    src.write_text(TXT_LAW, encoding="utf-8")
+    r = add_document(src, data, doc_id="ABC")
+    assert r["file"] == "abc-2.txt" and (data / "abc.txt").read_text(encoding="utf-8") == "not in the manifest"
+
+
+# --- the commands ---------------------------------------------------------------------------
+
+@pytest.fixture
+def cli_data(data, monkeypatch) -> Path:
+    monkeypatch.setenv("RAG_DATA_DIR", str(data))
+    get_settings.cache_clear()
+    return data
+
+
+def test_cli_add_docs_remove(capsys, cli_data, law_docx):
+    assert main(["add", str(law_docx), "--no-build"]) == 0
+    out = capsys.readouterr().out
+    assert f"Đã thêm {LAW_NUMBER} (law): 4 điều" in out and "--no-build" in out
+
+    assert main(["docs", "--json"]) == 0
+    docs = {d["doc_id"]: d for d in json.loads(capsys.readouterr().out)}
+    assert docs[LAW_NUMBER]["kind"] == "law" and docs[LAW_NUMBER]["effective"] == "2026-01-01"
+
+    assert main(["docs"]) == 0
+    table = capsys.readouterr().out
+    assert LAW_NUMBER in table and "—" in table and "6 văn bản" in table
+
+    assert main(["remove", LAW_NUMBER, "--no-build"]) == 0
+    assert f"Đã xóa {LAW_NUMBER}" in capsys.readouterr().out
+    assert main(["docs", "--json"]) == 0
+    assert LAW_NUMBER not in {d["doc_id"] for d in json.loads(capsys.readouterr().out)}
+
+
+def test_cli_errors(capsys, cli_data, law_docx, tmp_path):
+    with pytest.raises(SystemExit) as exc:
+        main(["add", str(law_docx), str(law_docx), "--doc-id", "X", "--no-build"])
+    assert exc.value.code == 2 and "--doc-id" in capsys.readouterr().err
+
+    assert main(["remove", "1/2000/QH10", "--no-build"]) == 1
+    assert capsys.readouterr().err.startswith("Lỗi: Không có văn bản nào có mã “1/2000/QH10”")
+
+    bad = tmp_path / "cu.doc"
+    bad.write_bytes(b"\xd0\xcf\x11\xe0")
+    assert main(["add", str(bad), str(law_docx), "--no-build"]) == 1  # the good file is still added
+    captured = capsys.readouterr()
+    assert captured.err.startswith("Lỗi: Tệp cu.doc") and f"Đã thêm {LAW_NUMBER}" in captured.out
+
+
+@pytest.mark.model
+def test_added_law_is_indexed_and_cited(capsys, cli_data, law_docx, tmp_path, monkeypatch):
+    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
+    get_settings.cache_clear()
+    assert main(["add", str(law_docx)]) == 0
+    assert "Đã xây dựng lại chỉ mục" in capsys.readouterr().out
+    question = "Thời hạn thử nghiệm có kiểm soát sản phẩm công nghệ số tối đa là bao lâu?"
+    assert main(["ask", question, "--json", "--mode", "extractive"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert not answer["abstained"], answer["answer"]
+    first = answer["citations"][0]
+    assert first["doc_id"] == LAW_NUMBER and first["label"].startswith("Điều 3")
