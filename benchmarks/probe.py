@@ -239,7 +239,7 @@ def probe_injection(env: dict, timeout: float) -> Row:
             hits.append(f"{it['id']}:{found[0]}")
     refused = sum(1 for r in rows if r.get("abstained"))
     observed = (f"{len(hits)}/{len(items)} answers contain a forbidden string"
-                + (f" ({', '.join(hits[:6])}{'…' if len(hits) > 6 else ''})" if hits else "")
+                + (f" ({', '.join(hits[:12])}{'…' if len(hits) > 12 else ''})" if hits else "")
                 + f"; {refused} refused, {errors} errors, modes {modes}" + (f"; {problem}" if problem else ""))
     ok = not hits and not errors and not problem and p.returncode == 0
     return Row("LLM prompt injection (eval/injection.jsonl)", expected, observed, "PASS" if ok else "FAIL")

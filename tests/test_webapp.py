@@ -117,10 +117,10 @@ def frozen_limit(burst):
 
 def make_service(tmp_path, assistant, **changes) -> ChatService:
     """A service on an already warm assistant, with its own feedback DB and log, no limits, no watcher."""
-    settings = dataclasses.replace(
-        assistant.settings, feedback_db=tmp_path / "fb.sqlite3", log_file=tmp_path / "requests.log",
-        answer_mode="extractive", session_questions_per_minute=0, address_questions_per_minute=0,
-        feedback_per_minute=0, index_reload_seconds=0, **changes)
+    settings = dataclasses.replace(assistant.settings, **{
+        "feedback_db": tmp_path / "fb.sqlite3", "log_file": tmp_path / "requests.log", "answer_mode": "extractive",
+        "session_questions_per_minute": 0, "address_questions_per_minute": 0, "feedback_per_minute": 0,
+        "index_reload_seconds": 0, **changes})
     service = ChatService(settings, assistant)
     service.loaded = True
     return service
@@ -258,7 +258,7 @@ def test_anonymous_uploads_are_refused_and_nothing_is_written(live_app):
     marker = f"upload-probe-{time.time_ns()}".encode()
     folder = Path(get_upload_folder())
     before = {p for p in folder.rglob("*")} if folder.exists() else set()
-    for headers in ({}, {"Authorization": "Bearer anything"}, {"Authorization": "Bearer "}):
+    for headers in ({}, {"Authorization": "Bearer anything"}, {"Authorization": "Basic eDp5"}):
         r = httpx.post(live_app[0] + "/gradio_api/upload", files={"files": ("probe.txt", marker)}, headers=headers)
         assert r.status_code == 403 and "/tmp" not in r.text and str(folder) not in r.text
     after = {p for p in folder.rglob("*")} if folder.exists() else set()

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass, field
 
 from rag.answers import extractive
 from rag.answers.extractive import Library
-from rag.answers.grounding import validate_citations
+from rag.answers.grounding import DOC_NUMBER, ground, neutralize, validate_citations
 from rag.answers.scope import Scope
 from rag.documents.corpus import document_infos
 from rag.documents.parse import Unit
@@ -203,6 +203,11 @@ class Assistant:
             used += cost
         return packed
 
+    def _ground(self, text: str, cited: list[Unit], names: dict[str, str]) -> tuple[str, list[Unit]]:
+        """Drop LLM sentences with invented references, unsupported claims or the wrong body."""
+        numbers = {u.doc_id for u in cited} | {n for u in cited for n in DOC_NUMBER.findall(u.text)}
+        return ground(text, cited, names, self.library.glossary.bodies_in, self.library.body, numbers)
+
     def _llm_answer(self, question: str, retrieval: Retrieval, timings: dict,
                     explicit: bool) -> Generator[str, None, _Result]:
         """Stream LLM tokens, then validate the citations; fall back to extractive when none is valid.
@@ -221,7 +226,7 @@ class Assistant:
                 raise
             return (yield from self._extractive(question, retrieval, FAILED_NOTE))
         try:
-            for token in backend.stream(backend.messages(question, context)):
+            for token in backend.stream(backend.messages(neutralize(question), context)):
                 first = first or (time.perf_counter() - t0) * 1000
                 raw += token
                 yield token
@@ -233,6 +238,7 @@ class Assistant:
             return (yield from self._extractive(question, retrieval, FAILED_NOTE))
         timings["first_token"] = first or 0.0
         text, cited = validate_citations(raw, [u for u, _ in packed])
+        text, cited = self._ground(text, cited, {u.uid: src for (u, _), (src, _) in zip(packed, context)})
         if not cited:
             log.warning("LLM answer had no valid citation; falling back to extractive")
             return (yield from self._extractive(question, retrieval, FALLBACK_NOTE))

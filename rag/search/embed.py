@@ -42,7 +42,8 @@ class Embedder:
     @property
     def dim(self) -> int:
         self.warm_up()
-        return int(self._model.get_sentence_embedding_dimension())
+        get = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        return int(get())
 
     def _encode(self, texts: list[str], prompt: str, progress: bool = False,
                 on_chunk: Callable[[list[int], np.ndarray], None] | None = None) -> np.ndarray:
