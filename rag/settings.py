@@ -53,6 +53,7 @@ class Settings:
     weights_accented: tuple[float, ...] = (0.45, 0.30, 0.25)  # dense, BM25 words, BM25 folded: typed with diacritics
     weights_unaccented: tuple[float, ...] = (0.45, 0.15, 0.40)  # restored accents are guesses: lean on folded BM25
     weights_english: tuple[float, ...] = (0.5, 0.25, 0.25)  # after the glossary adds the Vietnamese terms
+    document_bonus: float = 0.3  # the question names the document ("theo Luật Cư trú", "Thông tư 10")
     body_bonus: float = 0.3  # the question names the body whose article this is
     aspect_bonus: float = 0.25  # "Trung tâm TĐC có nhiệm vụ gì?": that body's "Nhiệm vụ, quyền hạn" clause
     role_bonus: float = 0.15  # "đơn vị nào", "liên hệ ở đâu" → service centres; "cơ quan nào" → state bodies

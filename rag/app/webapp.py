@@ -160,7 +160,10 @@ class ChatService:
         """Load the index and the embedding model; check that the feedback store can be written."""
         self.assistant.warm_up()
         self.loaded = True
-        self._store_call(self.feedback.check)
+        try:
+            self._store_call(self.feedback.check)
+        except FeedbackUnavailable:
+            pass  # the chat still answers; /health says "degraded" and feedback gets a short message
 
     def start_background(self) -> None:
         """Start the index watcher and, when the default mode may use an available LLM, its warm-up."""
@@ -189,17 +192,17 @@ class ChatService:
 
     def _warm_llm(self) -> None:
         try:
-            self._llm_backend(self.assistant)
+            self._llm_backend(None)  # the current assistant, chosen under the load lock (a reload may swap it)
         except Exception as e:  # noqa: BLE001 - a failed warm-up means extractive answers, not a crash
             log.warning("LLM warm-up failed (%s); auto mode answers extractively", e.__class__.__name__)
             with self._lock:
                 self.llm_state, self._llm_failed_at = "failed", time.monotonic()
 
-    def _llm_backend(self, assistant: Assistant):
-        """`assistant`'s LLM backend, loaded once (the local model also evaluates its prompt prefix);
-        raises RuntimeError saying why when no LLM can be used."""
+    def _llm_backend(self, assistant: Assistant | None):
+        """`assistant`'s (default: the current one's) LLM backend, loaded once (the local model also
+        evaluates its prompt prefix); raises RuntimeError saying why when no LLM can be used."""
         with self._llm_load:
-            backend = assistant.llm_backend()
+            backend = (assistant or self.assistant).llm_backend()
             with self._lock:
                 self.llm_state = "ready"
         return backend

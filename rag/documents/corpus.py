@@ -75,6 +75,23 @@ class DocumentInfo:
         return f"{self.title} {self.doc_id}" if "/" in self.doc_id else self.title
 
 
+    @property
+    def names(self) -> tuple[str, ...]:
+        """How a question may name the document: its number, its title (with and without "và" and
+        commas), and "<type> <first number>" ("Thông tư 10", "Nghị định 150")."""
+        if self.is_news:
+            return ()
+        title = self.title if self.doc_id not in self.title else self.name
+        short = re.sub(r"[,]|\bvà\b", " ", title)
+        out = [self.doc_id, title, " ".join(short.split())]
+        m = re.match(r"(\d+)/(\d{4})", self.doc_id)
+        kind = re.match(r"(Bộ luật|Luật|Nghị định|Thông tư liên tịch|Thông tư|Quyết định|Nghị quyết|Chỉ thị|Hiến pháp)",
+                        self.title)
+        if m and kind:
+            out += [f"{kind.group(1)} {m.group(1)}", f"{kind.group(1)} {m.group(1)}/{m.group(2)}"]
+        return tuple(dict.fromkeys(n for n in out if len(n) >= 4))
+
+
 def document_infos(data_dir: Path) -> dict[str, DocumentInfo]:
     """doc_id → `DocumentInfo`, in manifest order."""
     return {e["doc_id"]: DocumentInfo(e["doc_id"], e["kind"], e["title"], e.get("date"), e.get("issued"),

@@ -49,6 +49,7 @@ class Query:
     foreign: str | None = None  # a department the documents do not cover, if named
     about_news: bool = False  # names something only the news mention (a province, a person)
     asks_who: bool = False
+    documents: tuple[str, ...] = ()  # doc_ids of the documents the question names ("theo Luật Cư trú")
 
     @property
     def changed(self) -> bool:
@@ -63,10 +64,13 @@ def _letters(text: str) -> str:
 class QueryReader:
     """Reads questions against one corpus' knowledge: its glossary, accent table and news vocabulary."""
 
-    def __init__(self, glossary: Glossary, accents: dict[str, tuple[str, int]], news_only: frozenset[str]):
+    def __init__(self, glossary: Glossary, accents: dict[str, tuple[str, int]], news_only: frozenset[str],
+                 document_names: dict[str, tuple[str, ...]] | None = None):
         self.glossary = glossary
         self.accents = accents
         self.news_only = news_only
+        names = [(fold(n), doc_id) for doc_id, ns in (document_names or {}).items() for n in ns]
+        self._document_names = sorted(names, key=lambda nd: -len(nd[0]))  # longest first
         self._abbreviation_terms = {t for a in glossary.expansions for t in re.findall(r"\w+", fold(a))}
 
     def read(self, question: str, history: list[dict] | tuple = (), standalone: str | None = None) -> Query:
@@ -96,7 +100,19 @@ class QueryReader:
             lexical=strip_question_words(lexical) or lexical, topic_terms=tuple(topic_terms), bodies=bodies,
             defining=defining, cued=cued, aspects=aspects, reference=parse_references(text),
             foreign=g.foreign_body_in(text), about_news=about_news, asks_who=asks_who(text),
+            documents=self._documents_in(text),
         )
+
+    def _documents_in(self, text: str) -> tuple[str, ...]:
+        """Documents the question names, each span of text used once ("Luật Hôn nhân và gia đình",
+        "luật hôn nhân gia đình", "Thông tư 10", "52/2014/QH13")."""
+        hay, found = f" {fold(text)} ", []
+        for name, doc_id in self._document_names:
+            m = re.search(rf"(?<![\w/]){re.escape(name)}(?![\w/])", hay)
+            if m and doc_id not in found:
+                found.append(doc_id)
+                hay = hay[: m.start()] + " " * (m.end() - m.start()) + hay[m.end():]
+        return tuple(found)
 
     def _topic_terms(self, text: str, english: bool) -> list[str]:
         """Content words of the topic: body names removed, abbreviations expanded then dropped."""

@@ -136,13 +136,15 @@ class LoadedIndex:
     manifest: dict
     accents: dict[str, tuple[str, int]]  # folded n-gram -> (accented form, count), see text.restore_diacritics
 
-    def find(self, reference: dict) -> list[Unit]:
-        """Units at an explicit address ({"article": 7, "clause": 2, "point": "k"}); [] without an article."""
+    def find(self, reference: dict, documents: tuple[str, ...] = ()) -> list[Unit]:
+        """Units at an explicit address ({"article": 7, "clause": 2, "point": "k"}) in the documents
+        named, or in the only document that has that address; [] when it is ambiguous or absent."""
         if "article" not in reference:
             return []
         want = (reference.get("article"), reference.get("clause"), reference.get("point"))
-        return [u for u in self.units.values()
-                if u.kind in ("article", "clause", "point") and (u.article, u.clause, u.point) == want]
+        found = [u for u in self.units.values() if u.kind in ("article", "clause", "point")
+                 and (u.article, u.clause, u.point) == want and (not documents or u.doc_id in documents)]
+        return found if len({u.doc_id for u in found}) == 1 else []
 
 
 def check_index(settings: Settings) -> dict:

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from rag.documents.corpus import document_infos
 from rag.documents.glossary import Body
 from rag.documents.parse import Unit
 from rag.query.reading import Query, QueryReader
@@ -78,7 +79,8 @@ class Retriever:
         self._terms = _unit_terms(self.index)
         topics = list(self.index.glossary.other_topics)
         self._other_topics = self.embedder.queries(topics) if topics else np.zeros((0, self.embedder.dim), np.float32)
-        self.reader = QueryReader(self.index.glossary, self.index.accents, _news_only(self.index, self._terms))
+        names = {d.doc_id: d.names for d in document_infos(self.settings.data_dir).values()}
+        self.reader = QueryReader(self.index.glossary, self.index.accents, _news_only(self.index, self._terms), names)
 
     @property
     def loaded(self) -> bool:
@@ -116,7 +118,7 @@ class Retriever:
         ranked = sorted(((uid, f + scoring.prior(ix.units[uid], query, s, body_articles, heading))
                          for uid, f in fused.items()), key=lambda kv: -kv[1])
         ranked = scoring.one_per_body(ranked, ix.units, query.bodies)
-        referenced = ix.find(query.reference)
+        referenced = ix.find(query.reference, query.documents)
         head = [ScoredUnit(u, round(ranked[0][1] + 1.0, 4) if ranked else 1.0) for u in referenced]
         seen = {u.uid for u in referenced}
         units = head + [ScoredUnit(ix.units[uid], round(sc, 4)) for uid, sc in ranked if uid not in seen]

@@ -49,6 +49,8 @@ def prior(unit: Unit, query: Query, settings: Settings, body_articles: set[int],
     `body_articles`: the articles of the bodies named, or of an overriding cue ("ai quy định chức
     năng của Phòng …?": the Phòng is being defined; the ones acting are those of Điều 12)."""
     bonus = -settings.news_penalty if unit.kind == "paragraph" and not query.about_news else 0.0
+    if unit.doc_id in query.documents:
+        bonus += settings.document_bonus
     if unit.kind == "preamble":
         return bonus
     if unit.article in query.cued:
