@@ -30,8 +30,12 @@ def start_app() -> tuple[str, object]:
     from rag.app.webapp import serve_in_background
 
     tmp = Path(tempfile.mkdtemp())
+    # Every simulated user comes from 127.0.0.1: the per-address limits are off for this run (the
+    # per-session ones stay), so what is measured is the queue, not the limiter.
     settings = dataclasses.replace(get_settings(), answer_mode="extractive", feedback_db=tmp / "fb.sqlite3",
-                                   log_file=tmp / "requests.log")
+                                   log_file=tmp / "requests.log", address_questions_per_minute=0, feedback_per_minute=0)
+    print(f"limits: per session {settings.session_questions_per_minute}/min (burst {settings.session_question_burst}); "
+          "per address off; feedback off")
     url, service, _ = serve_in_background(settings)
     return url + "/", service
 

@@ -59,7 +59,7 @@ class Row:
 
 def cli(args: list[str], stdin: bytes | None, env: dict, timeout: float) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "rag", *args], input=stdin, capture_output=True, env=env,
-                          cwd=ROOT, timeout=timeout)
+                          cwd=ROOT, timeout=timeout, check=False)
 
 
 def strict_lines(stdout: bytes) -> tuple[list[dict], str]:

@@ -268,6 +268,21 @@ def test_anonymous_uploads_are_refused_and_nothing_is_written(live_app):
     assert httpx.get(live_app[0] + "/admin/api/documents", headers={"Authorization": "Bearer x"}).status_code == 404
 
 
+def test_the_admin_page_is_mounted_only_with_a_token(tmp_path, assistant):
+    from fastapi.testclient import TestClient
+
+    from rag.app.webapp import create_app
+
+    service = make_service(tmp_path, assistant, admin_token="t0k-admin")
+    client = TestClient(create_app(service.settings, service))
+    assert client.get("/admin").status_code == 200 and "t0k-admin" not in client.get("/admin").text
+    assert client.get("/admin/api/documents").status_code == 403
+    listed = client.get("/admin/api/documents", headers={"Authorization": "Bearer t0k-admin"}).json()
+    assert "10/2025/TT-BKHCN" in [d["doc_id"] for d in listed["documents"]]
+    assert client.post("/gradio_api/upload", files={"files": ("a.txt", b"x")}).status_code == 403
+    assert client.get("/health").json()["status"] == "ok"
+
+
 # --- the LLM gate and warm-up -------------------------------------------------------------------
 
 class SlowLLM:

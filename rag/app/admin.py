@@ -109,6 +109,7 @@ class Reindexer:
         """Rebuild soon (now, or right after the build in progress)."""
         with self._lock:
             self._pending = True
+            self.state = "building"
             self._idle.clear()
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="admin-reindex", daemon=True)

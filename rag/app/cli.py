@@ -122,8 +122,6 @@ def _jsonl(lines: Iterable[bytes | str], handle: Callable[[dict], dict]) -> int:
                 try:
                     raw = raw.decode("utf-8")
                 except UnicodeDecodeError as e:
-                    if not raw.strip():
-                        continue
                     raise BadQuestion(f"Dòng không phải văn bản UTF-8 hợp lệ (byte thứ {e.start + 1}).") from None
             if number == 1:
                 raw = raw.removeprefix("\ufeff")
@@ -309,6 +307,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
     print(f"Báo cáo: {path / 'report.md'}")
     if args.mode != "extractive":  # the committed thresholds gate the deterministic extractive mode
         print(f"(ngưỡng trong eval/thresholds.json chỉ áp dụng cho chế độ extractive, không cho {args.mode})")
+        return 0
+    if args.golden.resolve() != (ROOT / "eval" / "golden.jsonl").resolve():
+        print("(ngưỡng trong eval/thresholds.json chỉ áp dụng cho eval/golden.jsonl)", file=sys.stderr)
         return 0
     thresholds = json.loads((ROOT / "eval" / "thresholds.json").read_text(encoding="utf-8"))
     failed = check_thresholds(metrics, thresholds["quick" if args.quick else "full"])

@@ -2,7 +2,9 @@
 
 Why SQLite in WAL mode: concurrent app workers append safely, a crash mid-write rolls back
 the one transaction and never corrupts earlier rows, and the eval team can read it while the
-app runs. Rows are only ever inserted; `export` writes JSONL or CSV atomically.
+app runs. Rows are only ever inserted; `export` writes JSONL or CSV atomically. The `answers`
+table (also append-only) records every answer the chat showed with its session, so a vote or a
+comment is stored only for an answer that session really received (`find_answer`).
 
 Example:
     >>> store = FeedbackStore(Path("/tmp/fb.sqlite3"))

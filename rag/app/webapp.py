@@ -83,18 +83,29 @@ def render(answer: Answer, msg_id: str) -> str:
     text = html.escape(answer.text)
     text = re.sub(r"\[(\d+)\]", lambda m: f'<a class="cite" href="#src-{msg_id}-{m.group(1)}">[{m.group(1)}]</a>', text)
     parts = [f'<div data-msg="{msg_id}">' + text.replace("\n", "<br>") + "</div>"]
+    if answer.understood:
+        parts.insert(0, f'<div class="understood">Câu hỏi được hiểu là: “{html.escape(answer.understood)}”</div>')
     if answer.citations:
         parts.append('<div class="sources"><b>Nguồn trích dẫn</b>')
         for c in answer.citations:
-            where = html.escape(f"{c.title} ({c.date})" if c.title and c.date else (c.title or c.doc_id))
+            where = html.escape(_source_line(c))
             quote = html.escape(c.quote).replace("\n", "<br>")
-            parts.append(f'<details id="src-{msg_id}-{c.n}"><summary>[{c.n}] {html.escape(c.label or where)}'
+            label = f"{c.label} — {c.document}" if c.label and c.document else (c.label or c.title or c.doc_id)
+            parts.append(f'<details id="src-{msg_id}-{c.n}"><summary>[{c.n}] {html.escape(label)}'
                          f'</summary><div class="crumb">{html.escape(c.breadcrumb)}</div>'
                          f'<blockquote>{quote}</blockquote><div class="crumb">{where}</div></details>')
         parts.append("</div>")
     parts.append(f"<sub>Chế độ: {MODE_LABELS.get(answer.mode, answer.mode)}"
                  + (f" · {html.escape(answer.note)}" if answer.note else "") + "</sub>")
     return "\n".join(parts)
+
+
+def _source_line(c) -> str:
+    """Under a quote: the news title and date, or the document's title, number and date of effect."""
+    if c.article is None and c.title and c.title == c.document:  # a news paragraph
+        return f"{c.title} ({c.date})" if c.date else c.title
+    effect = f"hiệu lực từ {c.date}" if c.date else "ngày hiệu lực: không rõ"
+    return f"{c.title} · số {c.doc_id} · {effect}"
 
 
 class LLMGate:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import resource
 import statistics
 from collections import defaultdict
@@ -122,6 +123,25 @@ def _cited_match(cited: Unit, gold: Unit) -> bool:
     return gold.contains(cited) or cited.contains(gold)
 
 
+def wrong_body_sentences(ans: Answer, units: dict[str, Unit], glossary) -> int:
+    """LLM answer sentences naming a body that none of their cited units belongs to or names.
+
+    An independent check of the answers (not the grounding code): a sentence's [n] markers give its
+    cited units; a body counts as right when a cited unit's article sets out its duties or the unit's
+    text names it."""
+    by_label = {(u.doc_id, u.label): u for u in units.values()}
+    cites = {c.n: by_label.get((c.doc_id, c.label)) for c in ans.citations}
+    wrong = 0
+    for sentence in re.split(r"(?<=[.!?])\s+|\n+", ans.text):
+        cited = [cites.get(int(n)) for n in re.findall(r"\[(\d+)\]", sentence)]
+        cited = [u for u in cited if u is not None]
+        if not cited:
+            continue
+        right = {glossary.body_of(u.doc_id, u.article) for u in cited} | {b for u in cited for b in glossary.bodies_in(u.text)}
+        wrong += any(b not in right for b in glossary.bodies_in(re.sub(r"\[\d+\]", " ", sentence)))
+    return wrong
+
+
 def answer_metrics(ans: Answer, item: Item, golds: list[Unit], units: dict[str, Unit]) -> dict[str, float]:
     """Citation validity / precision / recall, gold-cited, mention coverage for one answer."""
     by_label = {(u.doc_id, u.label): u for u in units.values()}
@@ -184,6 +204,8 @@ def run_eval(assistant: Assistant, items: list[Item], mode: str = "extractive", 
         if not item.abstain:
             row.update(ranking_metrics(_spans([s.unit for s in ans.retrieved]), golds))
             row.update(answer_metrics(ans, item, golds, units))
+            if ans.mode == "llm":
+                row["wrong_body_sentences"] = wrong_body_sentences(ans, units, assistant.retriever.index.glossary)
             if baselines:
                 q = item.standalone or item.question
                 row["naive"] = ranking_metrics(naive.retrieve(q), golds, containment=False)
@@ -219,6 +241,10 @@ def summarize(rows: list[dict], mode: str, baselines: bool) -> dict:
     head["citation_precision"] = _mean(answered, "citation_precision")
     head["citation_recall"] = _mean(inscope, "citation_recall")
     head["refusal_oos"] = round(sum(r["answered_abstained"] for r in oos) / len(oos), 4) if oos else None
+    head["citations_median"] = statistics.median(r["n_citations"] for r in answered) if answered else None
+    llm_rows = [r for r in answered if "wrong_body_sentences" in r]
+    head["wrong_body_answers"] = (round(sum(r["wrong_body_sentences"] > 0 for r in llm_rows) / len(llm_rows), 4)
+                                  if llm_rows else None)
     head["false_refusal"] = round(sum(r["answered_abstained"] for r in inscope) / len(inscope), 4) if inscope else None
     by_kind = {k: _group_metrics([r for r in rows if r["kind"] == k]) for k in sorted({r["kind"] for r in rows})}
     by_article = {str(a): _group_metrics([r for r in inscope if r["article"] == a])

@@ -80,7 +80,9 @@ def _markdown(metrics: dict, charts: list[str], command: str) -> str:
              "## Chỉ số chính", "", "| chỉ số | giá trị |", "|---|---|"]
     lines += [f"| {_TITLES.get(k, k)} (`{k}`) | {_fmt(h.get(k))} |" for k in HEADLINE]
     lines += [f"| Citation precision | {_fmt(h.get('citation_precision'))} |",
-              f"| Citation recall | {_fmt(h.get('citation_recall'))} |", ""]
+              f"| Citation recall | {_fmt(h.get('citation_recall'))} |",
+              f"| Trích dẫn mỗi câu trả lời (trung vị) | {_fmt(h.get('citations_median'))} |",
+              f"| Câu trả lời LLM nêu sai cơ quan (bộ kiểm tra độc lập) | {_fmt(h.get('wrong_body_answers'))} |", ""]
     if metrics["baselines"]:
         keys = ("hit@1", "hit@5", "mrr@10", "ndcg@10", "recall@10")
         lines += ["## So với baseline (cùng lần chạy)", "", "| hệ thống | " + " | ".join(_TITLES[k] for k in keys) + " |",

@@ -1,0 +1,102 @@
+"""Benchmark on the 28-law corpus (../shared/laws): build (cold and warm embedding cache), adding one
+law, retrieval and extractive latency, peak RSS; optionally the same at 10× (the corpus replicated
+under new doc_ids, exact FAISS search; an approximate index is not compared yet). Prints figures;
+asserts nothing.
+
+Usage:
+    python benchmarks/laws.py [--laws ../shared/laws] [--questions 100] [--scale 10]
+The laws folder is read, never written: documents are copied into a temporary corpus folder.
+"""
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import resource
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from rag.answers.assistant import Assistant  # noqa: E402
+from rag.search.index import build_index  # noqa: E402
+from rag.settings import ROOT, get_settings  # noqa: E402
+
+
+def pct(xs: list[float], q: float) -> float:
+    xs = sorted(xs)
+    return xs[min(len(xs) - 1, int(q * len(xs)))]
+
+
+def copy_corpus(src: Path, dst: Path, skip: str | None = None, copies: int = 1) -> None:
+    """The laws (minus `skip`) into `dst`, `copies` times under new doc_ids (same text, so the
+    embedding cache serves the copies)."""
+    manifest = json.loads((src / "manifest.json").read_text(encoding="utf-8"))
+    docs = []
+    for k in range(copies):
+        for e in manifest["documents"]:
+            if e["file"] == skip:
+                continue
+            name = e["file"] if k == 0 else f"copy{k}-{e['file']}"
+            shutil.copy(src / e["file"], dst / name)
+            docs.append({**e, "file": name, "doc_id": e["doc_id"] if k == 0 else f"{e['doc_id']}#copy{k}"})
+    (dst / "manifest.json").write_text(json.dumps({"documents": docs}, ensure_ascii=False), encoding="utf-8")
+
+
+def timed_build(settings) -> float:
+    t0 = time.perf_counter()
+    build_index(settings, progress=False)
+    return time.perf_counter() - t0
+
+
+def latency(settings, questions: list[str]) -> tuple[list[float], list[float]]:
+    a = Assistant(settings)
+    a.warm_up()
+    retrieve, answer = [], []
+    for q in questions:
+        t0 = time.perf_counter()
+        a.retriever.search(q)
+        retrieve.append((time.perf_counter() - t0) * 1000)
+        t0 = time.perf_counter()
+        a.ask(q, mode="extractive")
+        answer.append((time.perf_counter() - t0) * 1000)
+    return retrieve, answer
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--laws", type=Path, default=ROOT.parent / "shared" / "laws")
+    ap.add_argument("--questions", type=int, default=100)
+    ap.add_argument("--scale", type=int, default=0, help="also measure the corpus replicated this many times")
+    ap.add_argument("--add", default="luat-cu-tru.txt", help="the law added to the rest (about 40 articles)")
+    args = ap.parse_args()
+    questions = [json.loads(line)["question"] for line in
+                 (args.laws / "questions-dev.jsonl").read_text(encoding="utf-8").splitlines()][: args.questions]
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        (tmp / "data").mkdir()
+        cold = dataclasses.replace(get_settings(), data_dir=tmp / "data", index_dir=tmp / "index", cache_dir=tmp / "cache")
+        copy_corpus(args.laws, cold.data_dir, skip=args.add)
+        print(f"build, 27 laws, cold embedding cache: {timed_build(cold):.1f} s")
+        copy_corpus(args.laws, cold.data_dir)
+        print(f"add one law ({args.add}) and rebuild, warm cache: {timed_build(cold):.1f} s")
+        print(f"full rebuild of the 28 laws, warm cache: {timed_build(cold):.1f} s")
+        retrieve, answer = latency(cold, questions)
+        print(f"retrieval p50 {statistics.median(retrieve):.0f} ms, p95 {pct(retrieve, 0.95):.0f} ms; "
+              f"extractive answer p50 {statistics.median(answer):.0f} ms ({len(questions)} questions)")
+        print(f"peak RSS (builds, model, {len(questions)} questions): "
+              f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB")
+        if args.scale > 1:
+            copy_corpus(args.laws, cold.data_dir, copies=args.scale)
+            print(f"build at {args.scale}× (replicated text, warm cache): {timed_build(cold):.1f} s")
+            retrieve, _ = latency(cold, questions)
+            print(f"retrieval at {args.scale}×, FAISS flat: p50 {statistics.median(retrieve):.0f} ms, "
+                  f"p95 {pct(retrieve, 0.95):.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
