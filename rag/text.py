@@ -86,11 +86,14 @@ def folded_terms(text: str) -> list[str]:
     return syl + [f"{a}_{b}" for a, b in zip(syl, syl[1:])]
 
 
-def accent_table(texts: list[str], preferred: list[str] = (), max_n: int = 3) -> dict[str, tuple[str, int]]:
+def accent_table(texts: list[str], preferred: list[str] = (), max_n: int = 3,
+                 dictionary: list[str] = ()) -> dict[str, tuple[str, int]]:
     """Folded 1..max_n-grams of syllables → (most frequent accented form, count) in `texts`.
 
     `preferred` phrases (question words, lay terms) win over corpus counts: "co" in a question is
-    far more often "có" than the "cơ" of "cơ quan".
+    far more often "có" than the "cơ" of "cơ quan". `dictionary` words of 2..max_n syllables (a
+    general Vietnamese word list) are kept apart (keys starting with "~") and only fill gaps: they
+    accent a word no document n-gram knows ("tru" in "thuong tru" → "trú"), never override one.
     """
     from collections import Counter
 
@@ -102,7 +105,21 @@ def accent_table(texts: list[str], preferred: list[str] = (), max_n: int = 3) ->
                 for i in range(len(syl) - n + 1):
                     gram = " ".join(syl[i:i + n])
                     counts.setdefault(strip_diacritics(gram), Counter())[gram] += weight
+    for word in dictionary:
+        syl = [s for s in syllables(word) if s.isalpha()]
+        key = strip_diacritics(" ".join(syl))
+        if 2 <= len(syl) <= max_n and key not in counts:
+            counts[f"~{key}"] = Counter({" ".join(syl): 1})
     return {k: (c.most_common(1)[0][0], sum(c.values())) for k, c in counts.items()}
+
+
+@functools.lru_cache(maxsize=1)
+def vietnamese_words() -> tuple[str, ...]:
+    """pyvi's Vietnamese word list (31k entries, lower-cased): general vocabulary for accent restoration."""
+    from importlib.resources import files
+
+    text = files("pyvi").joinpath("models/words.txt").read_text(encoding="utf-8")
+    return tuple(dict.fromkeys(normalize(w).lower() for w in text.splitlines() if " " in w.strip()))
 
 
 def restore_diacritics(text: str, table: dict[str, tuple[str, int]], max_n: int = 3) -> str:
@@ -125,5 +142,13 @@ def restore_diacritics(text: str, table: dict[str, tuple[str, int]], max_n: int 
             if hit:
                 for k, word in enumerate(hit[0].split()):
                     votes[i + k][word] += n * n * (1 + 0.1 * math.log1p(hit[1]))
-    out = [max(v, key=v.get) if v else t for t, v in zip(tokens, votes)]
+    for n in range(2, max_n + 1):  # general vocabulary, only where the documents know nothing
+        for i in range(len(tokens) - n + 1):
+            hit = table.get("~" + " ".join(tokens[i:i + n]))
+            if hit:
+                for k, word in enumerate(hit[0].split()):
+                    if not votes[i + k] or "~" in votes[i + k]:
+                        votes[i + k]["~"] = 1.0
+                        votes[i + k][word] += n
+    out = [max((w for w in v if w != "~"), key=v.get) if v else t for t, v in zip(tokens, votes)]
     return re.sub(r"\s+([?.,!;:])", r"\1", " ".join(out))

@@ -40,13 +40,17 @@ def validate_citations(text: str, units: list[Unit]) -> tuple[str, list[Unit]]:
             if overlap[best] >= MIN_OVERLAP:
                 s = s.rstrip() + f" [{best + 1}]"
         fixed.append(s.strip())
+    return renumber(fixed, units)
+
+
+def renumber(sentences: list[str], units: list[Unit]) -> tuple[str, list[Unit]]:
+    """The sentences joined, their markers renumbered from 1 in order of first use; the cited units."""
     order: list[int] = []
-    for m in MARKER.finditer(" ".join(fixed)):
+    for m in MARKER.finditer(" ".join(sentences)):
         if int(m.group(1)) not in order:
             order.append(int(m.group(1)))
-    renumber = {old: new for new, old in enumerate(order, 1)}
-    out = MARKER.sub(lambda m: f"[{renumber[int(m.group(1))]}]", "\n".join(fixed))
-    return out, [units[i - 1] for i in order]
+    new = {old: n for n, old in enumerate(order, 1)}
+    return MARKER.sub(lambda m: f"[{new[int(m.group(1))]}]", "\n".join(sentences)), [units[i - 1] for i in order]
 
 
 _CONTROL = re.compile(r"<\|[^|>]{0,40}\|>|</?s>|\[/?INST\]|^\s*#{1,6}\s*(system|assistant|user)\b:?|"
@@ -116,10 +120,4 @@ def ground(text: str, units: list[Unit], names: dict[str, str], bodies_in, body_
         if any(b not in allowed for b in bodies_in(MARKER.sub(" ", sentence))):
             continue
         kept.append(sentence.strip())
-    order: list[int] = []
-    for m in MARKER.finditer(" ".join(kept)):
-        if int(m.group(1)) not in order:
-            order.append(int(m.group(1)))
-    renumber = {old: new for new, old in enumerate(order, 1)}
-    out = MARKER.sub(lambda m: f"[{renumber[int(m.group(1))]}]", "\n".join(kept))
-    return out, [units[i - 1] for i in order]
+    return renumber(kept, units)

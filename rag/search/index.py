@@ -32,10 +32,10 @@ from rag.documents.parse import Unit, defined_aliases, parse_document
 from rag.atomic import staged_dir
 from rag.query.words import LEXICON_FILE, lexicon
 from rag.settings import Settings
-from rag.text import accent_table, folded_terms, words
+from rag.text import accent_table, folded_terms, vietnamese_words, words
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 _LIBS = ("faiss-cpu", "bm25s", "sentence-transformers", "llama-index-core", "pyvi", "torch")
 
 
@@ -102,7 +102,8 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
         _write_json(tmp / "units.json", [dataclasses.asdict(u) for u in units])
         _write_json(tmp / "glossary.json", dataclasses.asdict(glossary))
         preferred = [lexicon()["accent_words"], *glossary.lay_terms, *(n for b in glossary.bodies for n in b.names)]
-        _write_json(tmp / "accents.json", accent_table([u.text for u in units], preferred))
+        _write_json(tmp / "accents.json", accent_table([u.text for u in units], preferred,
+                                                              dictionary=vietnamese_words()))
         manifest = {**_fingerprint(settings), "dim": int(vecs.shape[1]), "units": len(units), "nodes": len(nodes),
                     "node_ids": [n.node_id for n in nodes], "node_uids": [n.metadata["uid"] for n in nodes],
                     "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "build_seconds": round(time.perf_counter() - t0, 2),
