@@ -35,6 +35,8 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from rag.text import normalize
+
 HEADER_LINES = 40
 
 DOC_TYPES: tuple[str, ...] = (  # longest first, so "Thông tư liên tịch" wins over "Thông tư"
@@ -315,19 +317,10 @@ def _issuer_block(header: list[str]) -> list[str]:
 
 # --- capitalisation -------------------------------------------------------------------------
 
-def _fold_tones(text: str) -> str:
-    """'hoá' → 'hóa', 'thuỷ' → 'thủy': the two tone placements compare equal."""
-    moves = {"oà": "òa", "oá": "óa", "oả": "ỏa", "oã": "õa", "oạ": "ọa",
-             "uỳ": "ùy", "uý": "úy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy"}
-    for old, new in moves.items():
-        text = text.replace(old, new)
-    return text
-
-
 def _proper(name: str) -> str:
     """The canonical spelling of a known body's name, else the name unchanged."""
-    key = _fold_tones(name.lower())
-    return next((p for p in _PROPER_NAMES if _fold_tones(p.lower()) == key), name)
+    key = normalize(name.lower())
+    return next((p for p in _PROPER_NAMES if normalize(p.lower()) == key), name)
 
 
 def _org_case(caps: str) -> str:
@@ -345,7 +338,7 @@ def _org_case(caps: str) -> str:
     for prefix in _ORG_PREFIXES:
         if caps.startswith(prefix + " "):
             rest = caps[len(prefix) + 1:]
-            named = next((m for m in _MINISTRIES if _fold_tones(m.lower()) == _fold_tones(rest.lower())),
+            named = next((m for m in _MINISTRIES if normalize(m.lower()) == normalize(rest.lower())),
                          None)
             return f"{prefix.capitalize()} {named or _segment_case(rest)}"
     return _segment_case(caps)
@@ -372,10 +365,10 @@ def _sentence_case(heading: str, names: tuple[str, ...] = ()) -> str:
     heading = re.sub(r"\s+", " ", heading).strip()
     if not _is_caps(heading):
         return heading
-    text = _fold_tones(heading.lower())
+    text = normalize(heading.lower())
     text = text[:1].upper() + text[1:]
     for name in sorted((*_PROPER_NAMES, *names), key=len, reverse=True):
-        pattern = rf"(?<!\w){re.escape(_fold_tones(name.lower()))}(?!\w)"
+        pattern = rf"(?<!\w){re.escape(normalize(name.lower()))}(?!\w)"
         text = re.sub(pattern, name, text, flags=re.IGNORECASE)
     return text
 

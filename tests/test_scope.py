@@ -1,0 +1,54 @@
+"""Scope follows the corpus: a question refused over the default documents is answered once a
+document that covers it is loaded (real model, real index; reads ../shared/laws)."""
+import dataclasses
+import json
+import shutil
+
+import pytest
+
+from rag.settings import ROOT
+
+pytestmark = pytest.mark.model
+LAWS = ROOT.parent / "shared" / "laws"
+QUESTION = "Thủ tục đăng ký kết hôn?"
+
+
+@pytest.fixture(scope="module")
+def with_marriage_law(tmp_path_factory, built_index):
+    if not (LAWS / "luat-hon-nhan-va-gia-dinh.txt").is_file():
+        pytest.skip("../shared/laws is not beside the repository")
+    from rag.answers.assistant import Assistant
+
+    data = tmp_path_factory.mktemp("data")
+    for f in (ROOT / "data").iterdir():
+        shutil.copy(f, data / f.name)
+    shutil.copy(LAWS / "luat-hon-nhan-va-gia-dinh.txt", data)
+    manifest = json.loads((data / "manifest.json").read_text(encoding="utf-8"))
+    manifest["documents"].append({"doc_id": "52/2014/QH13", "file": "luat-hon-nhan-va-gia-dinh.txt", "kind": "law",
+                                  "title": "Luật Hôn nhân và gia đình"})
+    (data / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    settings = dataclasses.replace(built_index, data_dir=data, index_dir=tmp_path_factory.mktemp("index"))
+    a = Assistant(settings)
+    a.warm_up()
+    return a
+
+
+def test_marriage_is_out_of_scope_for_the_default_corpus(retriever):
+    from rag.answers.assistant import Assistant
+
+    a = Assistant(retriever.settings, retriever)
+    a.warm_up()
+    assert a.ask(QUESTION, mode="extractive").abstained
+
+
+def test_marriage_is_answered_from_the_marriage_law_once_loaded(with_marriage_law):
+    ans = with_marriage_law.ask(QUESTION, mode="extractive")
+    assert not ans.abstained and ans.citations[0].doc_id == "52/2014/QH13"
+    assert "Luật Hôn nhân và gia đình 52/2014/QH13" in ans.text
+
+
+def test_a_question_naming_a_document_and_an_article_gets_that_article(with_marriage_law):
+    ans = with_marriage_law.ask("Điều 8 Luật Hôn nhân và gia đình quy định gì?", mode="extractive")
+    assert ans.citations[0].doc_id == "52/2014/QH13" and ans.citations[0].article == 8
+    ans = with_marriage_law.ask("khoản 2 Điều 10 Thông tư 10 nói gì?", mode="extractive")
+    assert ans.citations[0].doc_id == "10/2025/TT-BKHCN" and (ans.citations[0].article, ans.citations[0].clause) == (10, 2)
