@@ -55,7 +55,7 @@ def staged_dir(target: Path, replace: bool = True) -> Iterator[Path]:
     """A temporary sibling folder to fill; on success it becomes `target` (replacing the old one
     when `replace`, else only when `target` does not exist yet), on failure it is removed."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.build-", dir=target.parent))
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.build-{os.getpid()}-", dir=target.parent))
     try:
         yield tmp
         if replace:
@@ -64,6 +64,24 @@ def staged_dir(target: Path, replace: bool = True) -> Iterator[Path]:
             os.replace(tmp, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def remove_orphans(target: Path) -> list[str]:
+    """Remove staging folders of `target` left by builds that were killed (their process is gone);
+    returns their names. A folder of a build still running is left alone."""
+    removed = []
+    for folder in target.parent.glob(f".{target.name}.build-*"):
+        pid = folder.name.removeprefix(f".{target.name}.build-").split("-", 1)[0]
+        try:
+            os.kill(int(pid), 0)
+            continue  # that build is still running
+        except (ValueError, ProcessLookupError):
+            pass
+        except PermissionError:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder.name)
+    return removed
 
 
 def swap_dir(new: Path, target: Path) -> None:

@@ -58,3 +58,33 @@ def test_nodes_carry_the_label_and_parent_child_links(built_index):
     assert node.metadata["label"] == "Điều 7, khoản 2, điểm k"
     assert node.relationships[NodeRelationship.PARENT].node_id == "10/2025/TT-BKHCN#Điều 7, khoản 2"
     assert "Trung tâm TĐC" in node.text and "mã số, mã vạch" in node.text
+
+
+@pytest.mark.parametrize("damage", ["truncate", "delete"])
+def test_a_damaged_index_is_detected_without_paths_and_rebuilt(tmp_path, built_index, damage):
+    import shutil
+
+    index = tmp_path / "index"
+    shutil.copytree(built_index.index_dir / "current", index / "current")
+    s = dataclasses.replace(built_index, index_dir=index)
+    target = index / "current" / "dense.faiss"
+    target.write_bytes(target.read_bytes()[:100]) if damage == "truncate" else target.unlink()
+    with pytest.raises(IndexStale, match="damaged.*run `python -m rag build`") as why:
+        load_index(s)
+    assert str(tmp_path) not in str(why.value)
+    loaded = load_index(s, rebuild=True)
+    assert loaded.dense.ntotal == len(loaded.node_uids) and check_index(s)
+
+
+def test_staging_folders_of_killed_builds_are_removed_at_the_next_build(tmp_path, built_index):
+    import os
+    import subprocess
+    import sys
+
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    orphan = tmp_path / f".current.build-{dead.stdout.strip()}-abc"
+    alive = tmp_path / f".current.build-{os.getpid()}-def"
+    orphan.mkdir()
+    alive.mkdir()
+    build_index(dataclasses.replace(built_index, index_dir=tmp_path), progress=False)
+    assert not orphan.exists() and alive.exists() and (tmp_path / "current" / "manifest.json").is_file()

@@ -29,13 +29,13 @@ from rag.documents.glossary import Glossary, load_glossary
 from rag.documents.corpus import NEWS_KINDS, corpus_hash, load_documents
 from rag.search.nodes import build_nodes
 from rag.documents.parse import Unit, defined_aliases, parse_document
-from rag.atomic import staged_dir
+from rag.atomic import remove_orphans, staged_dir
 from rag.query.words import LEXICON_FILE, lexicon
 from rag.settings import Settings
 from rag.text import accent_table, folded_terms, vietnamese_words, words
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 5
+FORMAT_VERSION = 6
 _LIBS = ("faiss-cpu", "bm25s", "sentence-transformers", "llama-index-core", "pyvi", "torch")
 
 
@@ -92,6 +92,8 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
     bm_folded = _bm25([folded_terms(n.text) for n in nodes])
     steps.update()
 
+    for orphan in remove_orphans(settings.index_dir / "current"):
+        log.warning("removed %s, left by a build that did not finish", orphan)
     with staged_dir(settings.index_dir / "current") as tmp:
         faiss.write_index(dense, str(tmp / "dense.faiss"))
         bm_words.save(str(tmp / "bm25_words"), show_progress=False)
@@ -108,6 +110,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
                     "node_ids": [n.node_id for n in nodes], "node_uids": [n.metadata["uid"] for n in nodes],
                     "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "build_seconds": round(time.perf_counter() - t0, 2),
                     "libraries": {lib: _version(lib) for lib in _LIBS}}
+        manifest["checksums"] = _checksums(tmp)
         _write_json(tmp / "manifest.json", manifest)
     steps.update()
     steps.close()
@@ -148,24 +151,35 @@ class LoadedIndex:
         return found if len({u.doc_id for u in found}) == 1 else []
 
 
+def _checksums(root: Path) -> dict[str, str]:
+    """sha256 of every file of an index folder (relative names), recorded in its manifest."""
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(root.rglob("*")) if p.is_file() and p.name != "manifest.json"}
+
+
 def check_index(settings: Settings) -> dict:
-    """The manifest of a usable index, or `IndexStale` saying why and what to run."""
-    path = settings.index_dir / "current" / "manifest.json"
-    if not path.is_file():
-        raise IndexStale(f"No index in {settings.index_dir}: run `python -m rag build`")
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    expected = _fingerprint(settings)
-    changed = [k for k, v in expected.items() if manifest.get(k) != v]
+    """The manifest of a usable index, or `IndexStale` saying why and what to run (no paths: the
+    message may reach a user)."""
+    root = settings.index_dir / "current"
+    try:
+        manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise IndexStale("No index yet: run `python -m rag build`") from None
+    except (OSError, ValueError):
+        raise IndexStale("The index manifest is damaged: run `python -m rag build`") from None
+    changed = [k for k, v in _fingerprint(settings).items() if manifest.get(k) != v]
     if changed:
         raise IndexStale(f"The index is out of date ({', '.join(changed)} changed): run `python -m rag build`")
+    damaged = [name for name, digest in manifest.get("checksums", {}).items()
+               if not (root / name).is_file() or hashlib.sha256((root / name).read_bytes()).hexdigest() != digest]
+    if damaged:
+        raise IndexStale(f"The index is damaged ({', '.join(damaged[:3])} changed on disk): run `python -m rag build`")
     return manifest
 
 
 def load_index(settings: Settings, rebuild: bool = False, progress: bool = False) -> LoadedIndex:
-    """Load the persisted index; with `rebuild`, build it first when missing or stale."""
-    import bm25s
-    import faiss
-
+    """Load the persisted index; with `rebuild`, build it first when missing, stale or damaged
+    (checksums in its manifest), else `IndexStale` with what to run."""
     try:
         manifest = check_index(settings)
     except IndexStale as why:
@@ -175,6 +189,20 @@ def load_index(settings: Settings, rebuild: bool = False, progress: bool = False
         build_index(settings, progress=progress)
         manifest = check_index(settings)
     root = settings.index_dir / "current"
+    try:
+        return _read(root, manifest)
+    except Exception as e:  # noqa: BLE001 - any unreadable file: one clear line, no library internals
+        log.warning("index unreadable (%s)", e.__class__.__name__)
+        if not rebuild:
+            raise IndexStale("The index could not be read: run `python -m rag build`") from None
+        build_index(settings, progress=progress)
+        return _read(root, check_index(settings))
+
+
+def _read(root: Path, manifest: dict) -> LoadedIndex:
+    import bm25s
+    import faiss
+
     units = {d["uid"]: Unit(**d) for d in json.loads((root / "units.json").read_text(encoding="utf-8"))}
     glossary = Glossary.from_dict(json.loads((root / "glossary.json").read_text(encoding="utf-8")))
     return LoadedIndex(
