@@ -1,4 +1,4 @@
-"""Rate limits per key (a chat session, a client address), with bounded memory.
+"""Rate limits per key (a chat session, a client address), with bounded memory; the LLM gate.
 
 Why a token bucket with a bound: each raw REST call to Gradio is a new session, so a limit per
 session alone is bypassed; the client address is limited too. Keys are kept in an LRU of at
@@ -43,3 +43,39 @@ class RateLimiter:
 
     def __len__(self) -> int:
         return len(self._buckets)
+
+
+class LLMGate:
+    """At most `size` LLM answers at once and `max_waiting` more waiting; `enter` is False beyond that.
+
+    Why: an LLM answer takes seconds (the local model generates one at a time), so without a gate a
+    burst of LLM questions would hold every queue worker and extractive answers (~35 ms) would wait
+    behind them. Extractive answers never enter the gate."""
+
+    def __init__(self, size: int, max_waiting: int):
+        self._slots = threading.Semaphore(max(1, size))
+        self.max_waiting = max(0, max_waiting)
+        self._lock = threading.Lock()
+        self.waiting = 0
+        self.running = 0
+
+    def enter(self) -> bool:
+        """Take a slot (waiting for one when all are busy); False, at once, when too many already wait."""
+        if not self._slots.acquire(blocking=False):
+            with self._lock:
+                if self.waiting >= self.max_waiting:
+                    return False
+                self.waiting += 1
+            try:
+                self._slots.acquire()
+            finally:
+                with self._lock:
+                    self.waiting -= 1
+        with self._lock:
+            self.running += 1
+        return True
+
+    def leave(self) -> None:
+        with self._lock:
+            self.running -= 1
+        self._slots.release()

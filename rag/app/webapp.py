@@ -33,7 +33,7 @@ import gradio as gr
 
 from rag.answers.assistant import FAILED_NOTE, Answer, Assistant, LLMFailed
 from rag.app.feedback import FeedbackStore
-from rag.app.limits import RateLimiter
+from rag.app.limits import LLMGate, RateLimiter
 from rag.query.question import BadQuestion, clean_question
 from rag.settings import ANSWER_MODES, Settings, get_settings
 
@@ -106,42 +106,6 @@ def _source_line(c) -> str:
         return f"{c.title} ({c.date})" if c.date else c.title
     effect = f"hiệu lực từ {c.date}" if c.date else "ngày hiệu lực: không rõ"
     return f"{c.title} · số {c.doc_id} · {effect}"
-
-
-class LLMGate:
-    """At most `size` LLM answers at once and `max_waiting` more waiting; `enter` is False beyond that.
-
-    Why: an LLM answer takes seconds (the local model generates one at a time), so without a gate a
-    burst of LLM questions would hold every queue worker and extractive answers (~35 ms) would wait
-    behind them. Extractive answers never enter the gate."""
-
-    def __init__(self, size: int, max_waiting: int):
-        self._slots = threading.Semaphore(max(1, size))
-        self.max_waiting = max(0, max_waiting)
-        self._lock = threading.Lock()
-        self.waiting = 0
-        self.running = 0
-
-    def enter(self) -> bool:
-        """Take a slot (waiting for one when all are busy); False, at once, when too many already wait."""
-        if not self._slots.acquire(blocking=False):
-            with self._lock:
-                if self.waiting >= self.max_waiting:
-                    return False
-                self.waiting += 1
-            try:
-                self._slots.acquire()
-            finally:
-                with self._lock:
-                    self.waiting -= 1
-        with self._lock:
-            self.running += 1
-        return True
-
-    def leave(self) -> None:
-        with self._lock:
-            self.running -= 1
-        self._slots.release()
 
 
 class ChatService:
