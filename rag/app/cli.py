@@ -299,7 +299,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
         items = quick_subset(items)
     assistant = _assistant()
     judge = assistant.llm_backend() if args.judge else None  # RuntimeError (no LLM) → "Lỗi: …", exit 1
-    metrics = run_eval(assistant, items, mode=args.mode, baselines=not args.quick, progress=True, judge=judge)
+    metrics = run_eval(assistant, items, mode=args.mode, baselines=not (args.quick or args.no_baselines), progress=True, judge=judge)
     command = "python -m rag eval " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "python -m rag eval"
     path = write_report(metrics, args.reports_dir, command)
     h = metrics["headline"]
@@ -531,6 +531,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--mode", choices=ANSWER_MODES, default="extractive", help="answer mode to evaluate (default: extractive)")
     e.add_argument("--golden", type=Path, default=ROOT / "eval" / "golden.jsonl", help="golden set (JSONL)")
     e.add_argument("--quick", action="store_true", help="fixed subset, no baselines: the CI regression gate")
+    e.add_argument("--no-baselines", action="store_true", help="skip the baselines (they re-embed the corpus)")
     e.add_argument("--judge", action="store_true",
                    help="also have the configured LLM judge each answer sentence against its quotes (slow; never a gate)")
     e.add_argument("--reports-dir", type=Path, default=ROOT / "eval" / "reports", help="where reports are written")
