@@ -27,6 +27,9 @@ from rag.query.informal import normalize_informal
     # emoji and repeated punctuation
     ("Sở KH&CN có nhiệm vụ gì???? 😀", "Sở KH&CN có nhiệm vụ gì?"),
     ("sandbox ở tỉnh thì ai lo 🤔🤔", "sandbox ở tỉnh thì ai lo"),
+    # acronyms written as a document writes them are left to the glossary; typed casually they are spelled out
+    ("Trung tâm CĐS có nhiệm vụ gì?", "Trung tâm CĐS có nhiệm vụ gì?"),
+    ("trung tâm cđs có nhiệm vụ gì", "trung tâm chuyển đổi số có nhiệm vụ gì"),
     # clean questions are left alone
     ("Đơn vị nào phụ trách mã số mã vạch?", "Đơn vị nào phụ trách mã số mã vạch?"),
     ("Phòng Văn hóa - Xã hội và Sở phối hợp với nhau thế nào?", "Phòng Văn hóa - Xã hội và Sở phối hợp với nhau thế nào?"),

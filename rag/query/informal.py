@@ -101,7 +101,8 @@ def _rewrite(tokens: list[str], accented: bool) -> list[str]:
     out = []
     for i, tok in enumerate(tokens):
         low = tok.lower()
-        new = lex["words"].get(low) or (None if accented else lex["folded_words"].get(folded[i]))
+        formal = len(tok) > 1 and tok.isupper()  # "CĐS", "CNTT" as a document writes them: left to the glossary
+        new = None if formal else lex["words"].get(low) or (None if accented else lex["folded_words"].get(folded[i]))
         if new is None and folded[i] in lex["ambiguous"] and (accented or not has_diacritics(tok)):
             new = _resolve(lex["ambiguous"][folded[i]], folded[i - 1] if i else "", folded[i + 1:])
         out.append(tok if new is None else (new if accented else fold(new)))
