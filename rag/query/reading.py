@@ -84,16 +84,15 @@ class QueryReader:
         accented = has_diacritics(text)
         if not accented and not english:
             text = restore_diacritics(text, self.accents)
-        documents, unnamed = self._documents_in(text)
-        subject = "; ".join(g.english_terms(text)) if english else unnamed  # Vietnamese wording, for names
-        topic_terms = self._topic_terms(unnamed, english)
+        subject = "; ".join(g.english_terms(text)) if english else text  # Vietnamese wording, for names
+        topic_terms = self._topic_terms(text, english)
         about_news = bool(set(topic_terms) & self.news_only)
         named = () if about_news else tuple(g.bodies_in(subject))
         defining = frozenset(g.cued_articles(subject, overriding=True))
         bodies = () if defining else named  # a body being defined is what is asked about, not who acts
         dense = g.expand(text)
         topic = g.residual(subject)
-        lexical = g.expand(topic) if named and content_words(topic) else g.expand(unnamed)
+        lexical = g.expand(topic) if named and content_words(topic) else dense
         aspects = tuple(g.aspects_in(subject)) if bodies and not content_words(topic) else ()
         cued = frozenset() if bodies or about_news or defining else frozenset(g.cued_articles(subject))
         return Query(
@@ -101,23 +100,20 @@ class QueryReader:
             lexical=strip_question_words(lexical) or lexical, topic_terms=tuple(topic_terms), bodies=bodies,
             defining=defining, cued=cued, aspects=aspects, reference=parse_references(text),
             foreign=g.foreign_body_in(text), about_news=about_news, asks_who=asks_who(text),
-            documents=documents,
+            documents=self._documents_in(text),
         )
 
-    def _documents_in(self, text: str) -> tuple[tuple[str, ...], str]:
-        """Documents the question names ("Luật Hôn nhân và gia đình", "luật hôn nhân gia đình",
-        "Thông tư 10", "52/2014/QH13"), each span used once; and the question with those names
-        blanked. Why blank: every unit of a law carries its title in its breadcrumb, so the title's
-        words only add noise to the lexical query; the document prior does that job."""
-        hay, found, blanked = f" {fold(text)} ", [], f" {text} "
+    def _documents_in(self, text: str) -> tuple[str, ...]:
+        """Documents the question names, each span of text used once ("Luật Hôn nhân và gia đình",
+        "luật hôn nhân gia đình", "Thông tư 10", "52/2014/QH13"). The name stays in the lexical
+        query: blanking it was tried and cost gold citations on the laws' tuning half (0.899 → 0.876)."""
+        hay, found = f" {fold(text)} ", []
         for name, doc_id in self._document_names:
             m = re.search(rf"(?<![\w/]){re.escape(name)}(?![\w/])", hay)
             if m and doc_id not in found:
                 found.append(doc_id)
                 hay = hay[: m.start()] + " " * (m.end() - m.start()) + hay[m.end():]
-                if len(blanked) == len(hay):  # folding keeps positions for NFC text
-                    blanked = blanked[: m.start()] + " " * (m.end() - m.start()) + blanked[m.end():]
-        return tuple(found), " ".join(blanked.split())
+        return tuple(found)
 
     def _topic_terms(self, text: str, english: bool) -> list[str]:
         """Content words of the topic: body names removed, abbreviations expanded then dropped."""
