@@ -9,7 +9,7 @@ LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON
 	-DGGML_AVX512=ON -DGGML_AVX512_VBMI=ON -DGGML_AVX512_VNNI=ON -DGGML_AVX512_BF16=ON \
 	-DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF
 
-.PHONY: setup run test eval quick-eval bench load llm clean
+.PHONY: setup run test eval quick-eval bench bench-laws probe load llm clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,12 @@ quick-eval: setup
 
 bench: setup
 	$(PY) benchmarks/retrieval.py
+
+bench-laws: setup
+	$(PY) benchmarks/laws.py --scale 10
+
+probe: setup
+	$(PY) benchmarks/probe.py --llm
 
 load: setup
 	$(PY) benchmarks/load.py
