@@ -22,7 +22,8 @@ def run(circular, text, labels):
     units = [by_label[label] for label in labels]
     names = {u.uid: (g.body_of(u.doc_id, u.article).short if g.body_of(u.doc_id, u.article) else "") + ", " + u.label
              for u in units}
-    return ground(text, units, names, g.bodies_in, lambda u: g.body_of(u.doc_id, u.article), {"10/2025/TT-BKHCN"})
+    return ground(text, units, names, g.bodies_in, lambda u: g.body_of(u.doc_id, u.article), {"10/2025/TT-BKHCN"},
+                  topic_of=g.residual)
 
 
 def test_a_grounded_sentence_is_kept(circular):
@@ -36,10 +37,17 @@ def test_a_grounded_sentence_is_kept(circular):
     "Theo Thông tư 99/2030/TT-BKHCN, Trung tâm TĐC ứng dụng mã số, mã vạch [1].",  # unknown document number
     "Trung tâm TĐC quản lý giá xăng dầu và thuế đất [1].",  # claim the cited unit does not support
     "Phòng Văn hóa - Xã hội ứng dụng công nghệ mã số, mã vạch [1].",  # a body the unit is not about
+    "Chương VII quy định Trung tâm TĐC ứng dụng công nghệ mã số, mã vạch [1].",  # a chapter that does not exist
 ])
 def test_invented_references_unsupported_claims_and_wrong_bodies_are_dropped(circular, sentence):
     text, cited = run(circular, sentence, ["Điều 7, khoản 2, điểm k"])
     assert text == "" and cited == []
+
+
+def test_a_long_body_name_does_not_carry_an_unsupported_claim(circular):
+    text, _ = run(circular, "Phòng Văn hóa - Xã hội cấp xã không cấp giấy chứng nhận quyền sử dụng đất (sổ đỏ) [1].",
+                  ["Điều 4, khoản 3"])
+    assert text == ""
 
 
 def test_only_the_bad_sentence_goes(circular):

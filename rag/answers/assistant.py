@@ -206,7 +206,8 @@ class Assistant:
     def _ground(self, text: str, cited: list[Unit], names: dict[str, str]) -> tuple[str, list[Unit]]:
         """Drop LLM sentences with invented references, unsupported claims or the wrong body."""
         numbers = {u.doc_id for u in cited} | {n for u in cited for n in DOC_NUMBER.findall(u.text)}
-        return ground(text, cited, names, self.library.glossary.bodies_in, self.library.body, numbers)
+        g = self.library.glossary
+        return ground(text, cited, names, g.bodies_in, self.library.body, numbers, topic_of=g.residual)
 
     def _llm_answer(self, question: str, retrieval: Retrieval, timings: dict,
                     explicit: bool) -> Generator[str, None, _Result]:

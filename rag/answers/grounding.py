@@ -58,6 +58,7 @@ _CONTROL = re.compile(r"<\|[^|>]{0,40}\|>|</?s>|\[/?INST\]|^\s*#{1,6}\s*(system|
 _ARTICLE = re.compile(r"(?i)\bđiều\s+(\d{1,3})\b")
 _CLAUSE = re.compile(r"(?i)\bkhoản\s+(\d{1,3})\b")
 _POINT = re.compile(r"(?i)\bđiểm\s+([a-zđ])\b(?!\w)")
+_CHAPTER = re.compile(r"(?i)\bchương\s+([IVXLC]+)\b")
 DOC_NUMBER = re.compile(r"\b\d{1,4}/\d{4}/[A-ZĐa-zđ0-9\-]+")
 MIN_SUPPORT = 0.5  # share of a sentence's topic-word pairs its cited units must contain
 
@@ -74,6 +75,9 @@ def _references_ok(sentence: str, units: list[Unit], doc_numbers: set[str]) -> b
     articles = set(_ARTICLE.findall(sentence))
     clauses, points = set(_CLAUSE.findall(sentence)), {p.lower() for p in _POINT.findall(sentence)}
     if any(n not in doc_numbers for n in DOC_NUMBER.findall(sentence)):
+        return False
+    chapters = {c.upper() for c in _CHAPTER.findall(sentence)}
+    if any(not any(re.search(rf"Chương {c}\b", u.breadcrumb) for u in units) for c in chapters):
         return False
     if not (articles or clauses or points):
         return True
@@ -102,20 +106,22 @@ def _supported(sentence: str, vocabulary: set[str]) -> bool:
 
 
 def ground(text: str, units: list[Unit], names: dict[str, str], bodies_in, body_of,
-           doc_numbers: set[str]) -> tuple[str, list[Unit]]:
+           doc_numbers: set[str], topic_of=lambda s: s) -> tuple[str, list[Unit]]:
     """Keep only the sentences of a validated LLM answer that are grounded in what they cite.
 
     A sentence is dropped when it writes a legal reference or document number not supplied
     (`_references_ok`), when its topic words are not in its cited units (`_supported`), or when it
     names a body that is neither the body of a cited unit nor named in its text (`bodies_in(text)`
     lists the bodies a text names, `body_of(unit)` the body whose duties a unit sets out).
-    `names[uid]` is the source name the prompt gave each unit. Returns (text, units still cited)."""
+    `names[uid]` is the source name the prompt gave each unit; `topic_of(sentence)` is the sentence
+    without the bodies it names (checked apart), so that a body's long name cannot carry an
+    unsupported claim past the support check. Returns (text, units still cited)."""
     kept = []
     for sentence in (s for s in SENTENCE.split(text) if s.strip()):
         cited = [units[int(n) - 1] for n in MARKER.findall(sentence) if 1 <= int(n) <= len(units)]
         vocabulary = {p for u in cited for p in _pairs(f"{names.get(u.uid, '')}. {u.breadcrumb}. {u.text}")}
         allowed = {b for u in cited for b in [body_of(u), *bodies_in(u.text), *bodies_in(names.get(u.uid, ""))] if b}
-        if not cited or not _references_ok(sentence, units, doc_numbers) or not _supported(sentence, vocabulary):
+        if not cited or not _references_ok(sentence, units, doc_numbers) or not _supported(topic_of(MARKER.sub(" ", sentence)), vocabulary):
             continue
         if any(b not in allowed for b in bodies_in(MARKER.sub(" ", sentence))):
             continue
