@@ -25,7 +25,6 @@ from rag.answers import extractive
 from rag.answers.extractive import Library
 from rag.answers.grounding import DOC_NUMBER, ground, neutralize, validate_citations
 from rag.answers.scope import Scope
-from rag.documents.corpus import document_infos
 from rag.documents.parse import Unit
 from rag.query.question import clean_question
 from rag.search.nodes import token_counter
@@ -103,7 +102,7 @@ class Assistant:
         """Load the index and the embedding model (the LLM loads on first LLM answer)."""
         self.retriever.warm_up()
         index = self.retriever.index
-        self.library = Library(index.units, index.glossary, document_infos(self.settings.data_dir))
+        self.library = Library(index.units, index.glossary, self.retriever.documents)
         self.scope = Scope.of(self.library)
 
     # --- public API -------------------------------------------------------------------------

@@ -68,8 +68,12 @@ class Embedder:
         return out
 
     def queries(self, texts: list[str]) -> np.ndarray:
-        """Unit-length query vectors, shape (len(texts), dim)."""
-        return self._encode(texts, "query", progress=False)
+        """Unit-length query vectors, shape (len(texts), dim). One call per question: no chunking,
+        ordering or progress bar on this path."""
+        self.warm_up()
+        vecs = self._model.encode(texts, prompt=(self._model.prompts or {}).get("query", ""), batch_size=self.batch_size,
+                                  normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True)
+        return np.asarray(vecs, dtype=np.float32)
 
     def passages(self, texts: list[str], progress: bool = False) -> np.ndarray:
         """Unit-length passage vectors, shape (len(texts), dim); only texts not in the cache are embedded."""

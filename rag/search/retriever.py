@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rag.documents.corpus import document_infos
+from rag.documents.corpus import DocumentInfo, document_infos
 from rag.documents.glossary import Body
 from rag.documents.parse import Unit
 from rag.query.reading import Query, QueryReader
@@ -70,6 +70,7 @@ class Retriever:
         self._terms: dict[str, set[str]] = {}
         self._other_topics = np.zeros((0, 1), np.float32)
         self.reader: QueryReader | None = None
+        self.documents: dict[str, DocumentInfo] = {}  # doc_id → what answers say about each document
 
     def warm_up(self) -> None:
         """Load the index (building it when missing or stale), the embedding model and the query reader."""
@@ -79,7 +80,8 @@ class Retriever:
         self._terms = _unit_terms(self.index)
         topics = list(self.index.glossary.other_topics)
         self._other_topics = self.embedder.queries(topics) if topics else np.zeros((0, self.embedder.dim), np.float32)
-        names = {d.doc_id: d.names for d in document_infos(self.settings.data_dir).values()}
+        self.documents = document_infos(self.settings.data_dir)
+        names = {d.doc_id: d.names for d in self.documents.values()}
         self.reader = QueryReader(self.index.glossary, self.index.accents, _news_only(self.index, self._terms), names)
 
     @property
