@@ -1,5 +1,5 @@
 """A small, made-up Vietnamese law used by the ingestion and admin tests (2 chapters, 4 articles,
-4 clauses, 2 points, a number, and a date of entry into force)."""
+4 clauses, 2 points, a number, a date of entry into force and a reference inside the law)."""
 LAW_NUMBER = "99/2024/QH15"
 LAW_LINES = [
     "QUỐC HỘI",
@@ -24,7 +24,7 @@ LAW_LINES = [
     "Điều 3. Thời hạn thử nghiệm có kiểm soát",
     ("1. Thời hạn thử nghiệm có kiểm soát sản phẩm công nghệ số không quá 24 tháng kể từ ngày được cấp "
      "giấy chứng nhận thử nghiệm."),
-    "2. Thời hạn thử nghiệm được gia hạn một lần, không quá 12 tháng.",
+    "2. Thời hạn quy định tại khoản 1 Điều này được gia hạn một lần, không quá 12 tháng.",
     "Điều 4. Hiệu lực thi hành",
     "Luật này có hiệu lực thi hành từ ngày 01 tháng 01 năm 2026.",
 ]

@@ -245,3 +245,8 @@ def test_added_law_is_indexed_and_cited(capsys, cli_data, law_docx, tmp_path, mo
     assert not answer["abstained"], answer["answer"]
     first = answer["citations"][0]
     assert first["doc_id"] == LAW_NUMBER and first["label"].startswith("Điều 3")
+
+    assert main(["ask", "Thời hạn thử nghiệm được gia hạn mấy lần?", "--json", "--mode", "extractive"]) == 0
+    first = json.loads(capsys.readouterr().out)["citations"][0]
+    assert first["label"] == "Điều 3, khoản 2"  # "quy định tại khoản 1 Điều này": khoản 1 comes with it, verbatim
+    assert first["refs"] == [{"label": "Điều 3, khoản 1", "quote": LAW_LINES[LAW_LINES.index("Điều 3. Thời hạn thử nghiệm có kiểm soát") + 1]}]

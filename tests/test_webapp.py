@@ -453,3 +453,15 @@ def test_a_rebuilt_index_is_swapped_in_while_the_chat_keeps_answering(retriever,
         assert service.reload_index() is False  # nothing new on disk
     finally:
         service.stop()
+
+
+def test_sources_panel_folds_the_units_a_quote_refers_to():
+    from rag.answers.assistant import Answer, Citation, Referenced
+    from rag.app.webapp import render
+
+    cite = Citation(1, "99/2024/QH15", 3, 2, None, "Điều 3, khoản 2", "2. Thời hạn quy định tại khoản 1 Điều này…",
+                    "Luật X › Điều 3", "Luật X", None, "Luật X 99/2024/QH15",
+                    (Referenced("Điều 3, khoản 1", "1. Thời hạn <24> tháng."),))
+    page = render(Answer("q", "q", "Theo Luật X: … [1]", [cite], False, "extractive"), "m1")
+    assert '<details class="ref"><summary>Dẫn chiếu: Điều 3, khoản 1</summary>' in page
+    assert "1. Thời hạn &lt;24&gt; tháng." in page  # verbatim, escaped

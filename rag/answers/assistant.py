@@ -42,6 +42,14 @@ class LLMFailed(RuntimeError):
 
 
 @dataclass(frozen=True)
+class Referenced:
+    """A unit the cited text refers to ("quy định tại khoản 2 Điều này"), shown beside the quote."""
+
+    label: str
+    quote: str  # its verbatim text
+
+
+@dataclass(frozen=True)
 class Citation:
     n: int
     doc_id: str
@@ -54,6 +62,7 @@ class Citation:
     title: str | None = None  # the document's title (news: the article's title)
     date: str | None = None  # news: publication date; regulations: effective date, when known
     document: str = ""  # how the answer names the document ("Luật Đất đai 31/2024/QH15")
+    refs: tuple[Referenced, ...] = ()  # what its text refers to inside the same document
 
 
 @dataclass(frozen=True)
@@ -167,8 +176,9 @@ class Assistant:
         for i, u in enumerate(units, 1):
             doc = self.library.document(u.doc_id)
             date = doc.date if doc.is_news else doc.effective
+            refs = tuple(Referenced(r.label, r.text) for r in map(self.library.units.get, u.refs) if r)
             out.append(Citation(i, u.doc_id, u.article, u.clause, u.point, u.label, u.text, u.breadcrumb,
-                                doc.title, date, doc.name))
+                                doc.title, date, doc.name, refs))
         return out
 
     def _extractive(self, question: str, retrieval: Retrieval, note: str = "") -> Generator[str, None, _Result]:

@@ -209,14 +209,20 @@ def _assistant():
     return a
 
 
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text[:limit] + ("…" if len(text) > limit else "")
+
+
 def _print_answer(ans) -> None:
     print(ans.text)
     if ans.citations:
         print("\nNguồn:")
         for c in ans.citations:
             where = c.title or c.doc_id
-            quote = " ".join(c.quote.split())
-            print(f"[{c.n}] {c.label or where} — {where}\n    “{quote[:300]}{'…' if len(quote) > 300 else ''}”")
+            print(f"[{c.n}] {c.label or where} — {where}\n    “{_clip(c.quote, 300)}”")
+            for r in c.refs:
+                print(f"    ↳ dẫn chiếu {r.label}: “{_clip(r.quote, 160)}”")
     if ans.note:
         print(f"\n({ans.note})")
 

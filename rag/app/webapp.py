@@ -93,11 +93,17 @@ def render(answer: Answer, msg_id: str) -> str:
             label = f"{c.label} — {c.document}" if c.label and c.document else (c.label or c.title or c.doc_id)
             parts.append(f'<details id="src-{msg_id}-{c.n}"><summary>[{c.n}] {html.escape(label)}'
                          f'</summary><div class="crumb">{html.escape(c.breadcrumb)}</div>'
-                         f'<blockquote>{quote}</blockquote><div class="crumb">{where}</div></details>')
+                         f'<blockquote>{quote}</blockquote><div class="crumb">{where}</div>{_referenced(c)}</details>')
         parts.append("</div>")
     parts.append(f"<sub>Chế độ: {MODE_LABELS.get(answer.mode, answer.mode)}"
                  + (f" · {html.escape(answer.note)}" if answer.note else "") + "</sub>")
     return "\n".join(parts)
+
+
+def _referenced(c) -> str:
+    """The units the quote refers to inside its document, each folded under its address."""
+    return "".join(f'<details class="ref"><summary>Dẫn chiếu: {html.escape(r.label)}</summary>'
+                   f'<blockquote>{html.escape(r.quote).replace(chr(10), "<br>")}</blockquote></details>' for r in c.refs)
 
 
 def _source_line(c) -> str:

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 
 from rag.documents.corpus import NEWS_KINDS, Document, DocumentInfo, news_paragraphs
+from rag.documents.references import resolve_references
 
 # Vietnamese alphabet order: no f, j, w, z; "đ" follows "d".
 POINT_LETTERS = "a b c d đ e g h i k l m n o p q r s t u v x y".split()
@@ -49,6 +50,7 @@ class Unit:
     parent: str | None = None
     children: list[str] = field(default_factory=list)
     own_text: str = ""  # text not inside a child: what is indexed for this unit
+    refs: list[str] = field(default_factory=list)  # units of the same document its text refers to
 
     def contains(self, other: "Unit") -> bool:
         """True when `other` is this unit or lies inside it (same document, nested character span)."""
@@ -167,6 +169,7 @@ def parse_document(doc: Document) -> list[Unit]:
     """All units of one document, in reading order, with verbatim text and offsets."""
     units = _news_units(doc) if doc.kind in NEWS_KINDS else _regulation_units(doc)
     _fill_text(doc, units)
+    resolve_references(units)
     return units
 
 
