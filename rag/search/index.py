@@ -23,7 +23,7 @@ from importlib import metadata
 from pathlib import Path
 
 
-from rag.search.embed import Embedder
+from rag.search.embed import Embedder, embedding_key
 from rag.search.embed_cache import EmbeddingCache
 from rag.documents.glossary import Glossary, load_glossary
 from rag.documents.corpus import NEWS_KINDS, corpus_hash, load_documents
@@ -35,7 +35,7 @@ from rag.settings import Settings
 from rag.text import accent_table, folded_terms, vietnamese_words, words
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 6
+FORMAT_VERSION = 7
 _LIBS = ("faiss-cpu", "bm25s", "sentence-transformers", "llama-index-core", "pyvi", "torch")
 
 
@@ -55,7 +55,7 @@ def _fingerprint(settings: Settings) -> dict:
     """What the index was built from: the index is stale when any of it changes (the lexicon feeds
     the accent table)."""
     lexicon_hash = hashlib.sha256(LEXICON_FILE.read_bytes()).hexdigest()[:16]
-    return {"format": FORMAT_VERSION, "corpus_hash": corpus_hash(settings.data_dir), "model": settings.embed_model,
+    return {"format": FORMAT_VERSION, "corpus_hash": corpus_hash(settings.data_dir), "model": embedding_key(settings.embed_model, settings.embed_int8),
             "chunk_tokens": settings.chunk_tokens, "lexicon": lexicon_hash}
 
 
@@ -69,7 +69,7 @@ def _bm25(token_lists: list[list[str]]):
 
 def embedding_cache(settings: Settings) -> EmbeddingCache:
     """The passage-embedding cache of this installation (shared by every build with the same model)."""
-    return EmbeddingCache(settings.cache_dir / "embeddings.sqlite3", settings.embed_model)
+    return EmbeddingCache(settings.cache_dir / "embeddings.sqlite3", embedding_key(settings.embed_model, settings.embed_int8))
 
 
 def build_index(settings: Settings, embedder: Embedder | None = None, progress: bool = True) -> Path:
@@ -83,7 +83,8 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
     units, glossary = parse_corpus(settings.data_dir)
     nodes = build_nodes(units, glossary, settings.chunk_tokens)
     steps.update()
-    embedder = embedder or Embedder(settings.embed_model, settings.model_dir, cache=embedding_cache(settings))
+    embedder = embedder or Embedder(settings.embed_model, settings.model_dir, cache=embedding_cache(settings),
+                                   int8=settings.embed_int8)
     vecs = embedder.passages([n.text for n in nodes], progress=progress)
     steps.update()
     dense = faiss.IndexFlatIP(vecs.shape[1])

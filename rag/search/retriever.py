@@ -66,7 +66,7 @@ class Retriever:
     def __init__(self, settings: Settings, index: LoadedIndex | None = None, embedder: Embedder | None = None):
         self.settings = settings
         self._index = index
-        self.embedder = embedder or Embedder(settings.embed_model, settings.model_dir)
+        self.embedder = embedder or Embedder(settings.embed_model, settings.model_dir, int8=settings.embed_int8)
         self._terms: dict[str, set[str]] = {}
         self._other_topics = np.zeros((0, 1), np.float32)
         self.reader: QueryReader | None = None
