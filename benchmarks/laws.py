@@ -1,6 +1,6 @@
 """Benchmark on the 28-law corpus (../shared/laws): build (cold and warm embedding cache), adding one
 law, retrieval and extractive latency, peak RSS; optionally the same at 10× (the corpus replicated
-under new doc_ids, exact FAISS search; an approximate index is not compared yet). Prints figures;
+under new doc_ids, exact FAISS search; `benchmarks/ann.py` compares an approximate index). Prints figures;
 asserts nothing.
 
 Usage:
