@@ -86,31 +86,45 @@ def folded_terms(text: str) -> list[str]:
     return syl + [f"{a}_{b}" for a, b in zip(syl, syl[1:])]
 
 
-def accent_table(texts: list[str], preferred: list[str] = (), max_n: int = 3,
-                 dictionary: list[str] = ()) -> dict[str, tuple[str, int]]:
+PREFERRED = 1000  # the count a preferred phrase adds: more than any document n-gram
+
+
+def accent_table(texts: list[str], preferred: list[str] = (), max_n: int = 3, dictionary: list[str] = (),
+                 phrases: list[str] = ()) -> dict[str, tuple[str, int]]:
     """Folded 1..max_n-grams of syllables → (most frequent accented form, count) in `texts`.
 
-    `preferred` phrases (question words, lay terms) win over corpus counts: "co" in a question is
-    far more often "có" than the "cơ" of "cơ quan". `dictionary` words of 2..max_n syllables (a
-    general Vietnamese word list) are kept apart (keys starting with "~") and only fill gaps: they
-    accent a word no document n-gram knows ("tru" in "thuong tru" → "trú"), never override one.
+    `preferred` phrases (everyday question words) win over corpus counts: "co" in a question is
+    far more often "có" than the "cơ" of "cơ quan". `phrases` (the glossary's lay terms and body
+    names) win as phrases only: "can dien tu" → "cân điện tử", but their single syllables count
+    like document text, so the lay term "cân" does not turn every "can" (mostly "cần") into "cân".
+    `dictionary` words of 2..max_n syllables (a general Vietnamese word list) are kept apart (keys
+    starting with "~"): they accent words that neither a preferred word nor a document n-gram of
+    two or more syllables covers ("thuong tru" → "thường trú"), and outvote the documents' single
+    syllables there (a corpus about science says "trữ" more often than "trú").
     """
     from collections import Counter
 
     counts: dict[str, Counter] = {}
-    for weight, group in ((1, texts), (1000, preferred)):
-        for text in group:
-            syl = [s for s in syllables(text) if s.isalpha()]
-            for n in range(1, max_n + 1):
-                for i in range(len(syl) - n + 1):
-                    gram = " ".join(syl[i:i + n])
-                    counts.setdefault(strip_diacritics(gram), Counter())[gram] += weight
+
+    def add(text: str, weight: int, min_n: int = 1, weight_below: int = 0) -> None:
+        syl = [s for s in syllables(text) if s.isalpha()]
+        for n in range(1, max_n + 1):
+            for i in range(len(syl) - n + 1):
+                gram = " ".join(syl[i:i + n])
+                counts.setdefault(strip_diacritics(gram), Counter())[gram] += weight if n >= min_n else weight_below
+
+    for text in texts:
+        add(text, 1)
+    for phrase in preferred:
+        add(phrase, PREFERRED)
+    for phrase in phrases:
+        add(phrase, PREFERRED, min_n=2, weight_below=1)
     for word in dictionary:
         syl = [s for s in syllables(word) if s.isalpha()]
         key = strip_diacritics(" ".join(syl))
         if 2 <= len(syl) <= max_n and key not in counts:
             counts[f"~{key}"] = Counter({" ".join(syl): 1})
-    return {k: (c.most_common(1)[0][0], sum(c.values())) for k, c in counts.items()}
+    return {k: (c.most_common(1)[0][0], sum(c.values())) for k, c in counts.items() if sum(c.values())}
 
 
 @functools.lru_cache(maxsize=1)
@@ -136,19 +150,21 @@ def restore_diacritics(text: str, table: dict[str, tuple[str, int]], max_n: int 
 
     tokens = re.findall(r"\w+|[^\w\s]", text.lower())
     votes: list[dict[str, float]] = [defaultdict(float) for _ in tokens]
+    known = [False] * len(tokens)  # an everyday question word, or inside a document phrase of 2+ syllables
     for n in range(1, max_n + 1):
         for i in range(len(tokens) - n + 1):
             hit = table.get(" ".join(tokens[i:i + n]))
             if hit:
                 for k, word in enumerate(hit[0].split()):
                     votes[i + k][word] += n * n * (1 + 0.1 * math.log1p(hit[1]))
-    for n in range(2, max_n + 1):  # general vocabulary, only where the documents know nothing
+                    known[i + k] = known[i + k] or n > 1 or hit[1] >= PREFERRED
+    for n in range(2, max_n + 1):  # general vocabulary for the other words
         for i in range(len(tokens) - n + 1):
             hit = table.get("~" + " ".join(tokens[i:i + n]))
             if hit:
                 for k, word in enumerate(hit[0].split()):
-                    if not votes[i + k] or "~" in votes[i + k]:
+                    if not known[i + k]:
                         votes[i + k]["~"] = 1.0
-                        votes[i + k][word] += n
+                        votes[i + k][word] += n * n
     out = [max((w for w in v if w != "~"), key=v.get) if v else t for t, v in zip(tokens, votes)]
     return re.sub(r"\s+([?.,!;:])", r"\1", " ".join(out))

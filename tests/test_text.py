@@ -42,3 +42,21 @@ def test_words_keep_one_letter_tokens_and_compounds():
 def test_syllables_and_folded_bigrams():
     assert syllables("KH&CN, Sở") == ["kh&cn", "sở"]
     assert folded_terms("mã số mã vạch")[-1] == "ma_vach"
+
+
+def test_accent_restoration_prefers_question_words_documents_then_the_dictionary():
+    from rag.text import accent_table, restore_diacritics
+
+    table = accent_table(["Kiểm định cân điện tử.", "Cán bộ lưu trữ hồ sơ thương mại."], preferred=["cần", "cho"],
+                         phrases=["cân"], dictionary=["thường trú", "chơ vơ"])
+    assert restore_diacritics("kiem dinh can dien tu", table) == "kiểm định cân điện tử"  # a document phrase
+    assert restore_diacritics("can giay", table) == "cần giay"  # a lay term alone is no reason for "cân"
+    assert restore_diacritics("thuong tru", table) == "thường trú"  # documents know the syllables, not the word
+    assert restore_diacritics("cho vo", table).startswith("cho ")  # a question word outranks the dictionary
+
+
+def test_stopword_phrases_are_removed_only_whole():
+    from rag.query.words import content_words
+
+    assert content_words("kiểm định theo quy định") == ["kiem", "dinh"]
+    assert content_words("công bố hợp quy ở bộ phận nào") == ["cong", "bo", "hop", "quy"]
