@@ -233,3 +233,15 @@ def test_judge_asks_about_each_cited_sentence_and_fails_uncited_ones(retriever, 
     assert verdicts == {"sentences": 2, "supported": supported,
                         "unsupported": [s for s, _ in sentences][supported:]}
     assert summarize_judgements([{"judge": verdicts}])["sentence_support"] == supported / 2
+
+
+@pytest.mark.parametrize("informal", ["cho e hỏi kiểm định cân điện tử thì đến đâu ạ", "kiem dinh can o dau vay ad"])
+def test_informal_wording_gets_the_same_cited_answer_as_the_clean_question(assistant, informal):
+    clean = assistant.ask("Tôi muốn kiểm định cân điện tử thì liên hệ ở đâu?", mode="extractive")
+    answer = assistant.ask(informal, mode="extractive")
+    assert not answer.abstained and answer.understood  # the chat shows how the question was read
+    assert [c.label for c in answer.citations][:1] == [c.label for c in clean.citations][:1] == ["Điều 7, khoản 2, điểm c"]
+
+
+def test_an_informal_out_of_scope_question_is_refused(assistant):
+    assert assistant.ask("cho e hỏi thủ tục ly hôn ở đâu ạ", mode="extractive").abstained
