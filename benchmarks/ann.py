@@ -60,7 +60,7 @@ def main() -> None:
     vecs = np.tile(base.reconstruct_n(0, base.ntotal), (args.scale, 1))
     questions = [json.loads(line)["question"] for line in
                  (args.laws / "questions-dev.jsonl").read_text(encoding="utf-8").splitlines()][: args.questions]
-    queries = Embedder(settings.embed_model, settings.model_dir, int8=settings.embed_int8).queries(questions)
+    queries = Embedder(settings.embed_model, settings.model_dir, backend=settings.embed_backend).queries(questions)
     print(f"{len(vecs):,} vectors ({args.scale}× {base.ntotal:,}), {len(questions)} questions")
 
     flat = faiss.IndexFlatIP(vecs.shape[1])

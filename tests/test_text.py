@@ -60,3 +60,10 @@ def test_stopword_phrases_are_removed_only_whole():
 
     assert content_words("kiểm định theo quy định") == ["kiem", "dinh"]
     assert content_words("công bố hợp quy ở bộ phận nào") == ["cong", "bo", "hop", "quy"]
+
+
+def test_stopwords_keep_their_accents_when_the_question_has_them():
+    from rag.query.words import content_words
+
+    assert content_words("chị hỏi về chi phí hội nghị") == ["chi", "phi", "hoi", "nghi"]
+    assert content_words("chi hoi ve chi phi") == ["phi"]  # unaccented: folded stopwords

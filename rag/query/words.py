@@ -37,7 +37,8 @@ def lexicon() -> dict:
     phrases = sorted({normalize(p) for p in raw["question_phrases"]}, key=len, reverse=True)
     return {
         "question_phrases": phrases,
-        "stopwords": frozenset(tuple(fold(w).split()) for w in raw["stopwords"].split(",") if w.strip()),
+        "stopwords": frozenset(tuple(normalize(w).lower().split()) for w in raw["stopwords"].split(",") if w.strip()),
+        "stopwords_folded": frozenset(tuple(fold(w).split()) for w in raw["stopwords"].split(",") if w.strip()),
         "who": re.compile(r"(?i)(?<!\w)(" + "|".join(map(re.escape, map(normalize, raw["who_words"]))) + r")(?!\w)"),
         "followup": sorted((normalize(p) for p in raw["followup_words"]), key=len, reverse=True),
         "accent_words": normalize(raw["accent_words"]),
@@ -73,15 +74,17 @@ def strip_question_words(text: str) -> str:
 
 def content_words(text: str) -> list[str]:
     """Folded syllables of `text` that carry its topic (question words, fillers and stopword
-    phrases dropped; a phrase only where all its syllables stand together)."""
-    stop = lexicon()["stopwords"]
-    tokens = [t for t in re.findall(r"\w+", fold(text)) if t.isalpha()]
+    phrases dropped; a phrase only where all its syllables stand together). Stopwords match with
+    their accents when the text has any ("chị" is not the "chi" of "chi phí", "hỏi" not "hội")."""
+    accented = has_diacritics(text)
+    stop = lexicon()["stopwords" if accented else "stopwords_folded"]
+    tokens = [t for t in re.findall(r"\w+", normalize(text).lower() if accented else fold(text)) if t.isalpha()]
     keep = [True] * len(tokens)
     for n in (3, 2, 1):
         for i in range(len(tokens) - n + 1):
             if all(keep[i:i + n]) and tuple(tokens[i:i + n]) in stop:
                 keep[i:i + n] = [False] * n
-    return [t for t, k in zip(tokens, keep) if k]
+    return [fold(t) for t, k in zip(tokens, keep) if k]
 
 
 def parse_references(question: str) -> dict[str, int | str]:

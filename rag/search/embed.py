@@ -19,47 +19,36 @@ from rag.search.embed_cache import EmbeddingCache
 log = logging.getLogger(__name__)
 
 
-def embedding_key(model_id: str, int8: bool) -> str:
-    """What identifies the vectors a model produces: the quantized encoder gives other vectors."""
-    return f"{model_id}+int8" if int8 else model_id
+def embedding_key(model_id: str, backend: str) -> str:
+    """What identifies the vectors a model produces: the int8 ONNX encoder gives slightly other vectors."""
+    return model_id if backend == "torch" else f"{model_id}+{backend}"
 
 
-def _quantize(model) -> None:
-    """Replace the transformer's linear layers by int8 ones (weights per output channel,
-    activations quantized per batch). Why: on 2 CPU cores the encoder is compute-bound and int8
-    matrix products are ~2x faster; cosine to the float model stays ~0.98 (tests/test_embed.py)."""
-    import warnings
-
-    import torch
-    from torch.ao.quantization import per_channel_dynamic_qconfig, quantize_dynamic
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        for module in model:
-            for name, child in module.named_children():
-                if any(isinstance(m, torch.nn.Linear) for m in child.modules()):
-                    setattr(module, name, quantize_dynamic(child, {torch.nn.Linear: per_channel_dynamic_qconfig},
-                                                           dtype=torch.qint8))
+BACKENDS = ("torch", "onnx-int8")
 
 
 class Embedder:
     def __init__(self, model_id: str, model_dir: Path, batch_size: int = 32, cache: EmbeddingCache | None = None,
-                 int8: bool = False):
+                 backend: str = "torch"):
+        if backend not in BACKENDS:
+            raise ValueError(f"embed_backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
         self.model_id = model_id
         self.model_dir = model_dir
-        self.int8 = int8
+        self.backend = backend
         self.batch_size = batch_size
         self.cache = cache
         self._model = None
 
     def warm_up(self) -> None:
         """Load the model (provisioning it offline first when it is the packaged e5-small)."""
-        if self._model is None:
+        if self._model is None and self.backend == "onnx-int8":
+            from rag.models.onnx_encoder import OnnxEncoder
+
+            self._model = OnnxEncoder.load(self.model_dir, self.model_id)
+        elif self._model is None:
             from sentence_transformers import SentenceTransformer
 
             self._model = SentenceTransformer(resolve_model(self.model_id, self.model_dir), device="cpu")
-            if self.int8:
-                _quantize(self._model)
             log.info("embedding model %s loaded", self.model_id)
 
     @property

@@ -55,7 +55,7 @@ def _fingerprint(settings: Settings) -> dict:
     """What the index was built from: the index is stale when any of it changes (the lexicon feeds
     the accent table)."""
     lexicon_hash = hashlib.sha256(LEXICON_FILE.read_bytes()).hexdigest()[:16]
-    return {"format": FORMAT_VERSION, "corpus_hash": corpus_hash(settings.data_dir), "model": embedding_key(settings.embed_model, settings.embed_int8),
+    return {"format": FORMAT_VERSION, "corpus_hash": corpus_hash(settings.data_dir), "model": embedding_key(settings.embed_model, settings.embed_backend),
             "chunk_tokens": settings.chunk_tokens, "lexicon": lexicon_hash}
 
 
@@ -69,7 +69,7 @@ def _bm25(token_lists: list[list[str]]):
 
 def embedding_cache(settings: Settings) -> EmbeddingCache:
     """The passage-embedding cache of this installation (shared by every build with the same model)."""
-    return EmbeddingCache(settings.cache_dir / "embeddings.sqlite3", embedding_key(settings.embed_model, settings.embed_int8))
+    return EmbeddingCache(settings.cache_dir / "embeddings.sqlite3", embedding_key(settings.embed_model, settings.embed_backend))
 
 
 def build_index(settings: Settings, embedder: Embedder | None = None, progress: bool = True) -> Path:
@@ -84,7 +84,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
     nodes = build_nodes(units, glossary, settings.chunk_tokens)
     steps.update()
     embedder = embedder or Embedder(settings.embed_model, settings.model_dir, cache=embedding_cache(settings),
-                                   int8=settings.embed_int8)
+                                   backend=settings.embed_backend)
     vecs = embedder.passages([n.text for n in nodes], progress=progress)
     steps.update()
     dense = faiss.IndexFlatIP(vecs.shape[1])

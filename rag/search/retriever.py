@@ -33,7 +33,7 @@ from rag.query.reading import Query, QueryReader
 from rag.search import candidates, scoring
 from rag.search.confidence import confidence
 from rag.search.embed import Embedder
-from rag.search.index import LoadedIndex, load_index
+from rag.search.index import LoadedIndex, embedding_cache, load_index
 from rag.search.nodes import index_text
 from rag.settings import Settings
 from rag.text import fold
@@ -66,7 +66,8 @@ class Retriever:
     def __init__(self, settings: Settings, index: LoadedIndex | None = None, embedder: Embedder | None = None):
         self.settings = settings
         self._index = index
-        self.embedder = embedder or Embedder(settings.embed_model, settings.model_dir, int8=settings.embed_int8)
+        self.embedder = embedder or Embedder(settings.embed_model, settings.model_dir, backend=settings.embed_backend,
+                                             cache=embedding_cache(settings))  # passages: the eval's baselines
         self._terms: dict[str, set[str]] = {}
         self._other_topics = np.zeros((0, 1), np.float32)
         self.reader: QueryReader | None = None

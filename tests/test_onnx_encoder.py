@@ -1,0 +1,38 @@
+"""The int8 ONNX encoder gives the float model's vectors within tolerance, and the same ranking."""
+import numpy as np
+import pytest
+
+from rag.search.embed import Embedder, embedding_key
+from rag.settings import get_settings
+
+pytestmark = pytest.mark.model
+
+PASSAGES = ["Trung tâm TĐC thực hiện dịch vụ về mã số, mã vạch, truy xuất nguồn gốc",
+            "Phòng Văn hóa - Xã hội quản lý điểm bưu chính",
+            "Kiểm định, hiệu chuẩn, thử nghiệm phương tiện đo, chuẩn đo lường theo quy định của pháp luật;"]
+
+
+@pytest.fixture(scope="module")
+def encoders():
+    s = get_settings()
+    return Embedder(s.embed_model, s.model_dir), Embedder(s.embed_model, s.model_dir, backend="onnx-int8")
+
+
+def test_int8_onnx_vectors_match_the_float_model(encoders):
+    torch_e, onnx_e = encoders
+    for texts, encode in ((PASSAGES, "passages"), (["Đơn vị nào phụ trách mã số mã vạch?"], "queries")):
+        a, b = getattr(torch_e, encode)(texts), getattr(onnx_e, encode)(texts)
+        assert a.shape == b.shape and np.allclose(np.linalg.norm(b, axis=1), 1, atol=1e-3)
+        assert (a * b).sum(1).min() > 0.98
+
+
+def test_int8_onnx_ranks_like_the_float_model(encoders):
+    for e in encoders:
+        scores = e.passages(PASSAGES) @ e.queries(["Đơn vị nào phụ trách mã số mã vạch?"])[0]
+        assert scores.argmax() == 0
+
+
+def test_backends_have_their_own_cache_key_and_unknown_ones_are_refused():
+    assert embedding_key("m", "torch") == "m" and embedding_key("m", "onnx-int8") == "m+onnx-int8"
+    with pytest.raises(ValueError, match="embed_backend"):
+        Embedder("m", get_settings().model_dir, backend="gpu")
