@@ -57,6 +57,7 @@ class Settings:
     document_bonus: float = 0.3  # the question names the document ("theo Luật Cư trú", "Thông tư 10")
     body_bonus: float = 0.3  # the question names the body whose article this is
     aspect_bonus: float = 0.25  # "Trung tâm TĐC có nhiệm vụ gì?": that body's "Nhiệm vụ, quyền hạn" clause
+    title_bonus: float = 0.1  # "… là gì?": units of a "Giải thích từ ngữ" article (lexicon article_titles)
     role_bonus: float = 0.15  # "đơn vị nào", "liên hệ ở đâu" → service centres; "cơ quan nào" → state bodies
     news_penalty: float = 0.1  # most questions are about regulations; news wins on its own facts
     confidence_mix: tuple[float, ...] = (0.3, 0.45, 0.25)  # topic syllables covered, topic bigrams covered, dense

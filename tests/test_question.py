@@ -20,3 +20,16 @@ def test_bad_questions_get_a_vietnamese_message(raw, error):
 
 def test_control_characters_are_removed_and_text_kept():
     assert clean_question(" Mã\x00 số\u200b mã vạch? ") == "Mã số mã vạch?"
+
+
+@pytest.mark.parametrize("question, titles", [
+    ("Luật Tiếp cận thông tin áp dụng cho ai?", ("đối tượng áp dụng",)),
+    ("Thế nào là tiếp cận thông tin, định nghĩa ra sao?", ("giải thích từ ngữ",)),
+    ("luat nay co hieu luc tu ngay nao", ("hiệu lực",)),  # typed without diacritics
+    ("Những hành vi nào bị cấm?", ("nghiêm cấm", "bị cấm")),
+    ("Sở có nhiệm vụ gì về bưu chính?", ()),
+])
+def test_standard_article_titles_asked_for(question, titles):
+    from rag.query.words import asked_titles
+
+    assert asked_titles(question) == titles

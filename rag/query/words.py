@@ -43,6 +43,8 @@ def lexicon() -> dict:
         "followup": sorted((normalize(p) for p in raw["followup_words"]), key=len, reverse=True),
         "accent_words": normalize(raw["accent_words"]),
         "english": frozenset(raw["english_words"].split()),
+        "article_titles": [(tuple(normalize(t) for t in title.split("|")), [normalize(p) for p in phrases])
+                           for title, phrases in raw["article_titles"].items()],
     }
 
 
@@ -50,6 +52,17 @@ def is_english(question: str) -> bool:
     """An unaccented question with two or more English function words."""
     tokens = re.findall(r"[a-z]+", question.lower())
     return not has_diacritics(question) and sum(t in lexicon()["english"] for t in tokens) >= 2
+
+
+def asked_titles(question: str) -> tuple[str, ...]:
+    """Standard article titles the wording asks for ("… là gì?" → "giải thích từ ngữ"), with their spellings."""
+    text, accented = normalize(question).lower(), has_diacritics(question)
+    text = text if accented else fold(text)
+    found: list[str] = []
+    for titles, phrases in lexicon()["article_titles"]:
+        if any(re.search(rf"(?<!\w){re.escape(p if accented else fold(p))}(?!\w)", text) for p in phrases):
+            found += titles
+    return tuple(found)
 
 
 def asks_who(question: str) -> bool:

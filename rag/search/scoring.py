@@ -55,6 +55,8 @@ def prior(unit: Unit, query: Query, settings: Settings, body_articles: set[int],
         return bonus
     if unit.article in query.cued:
         bonus += settings.role_bonus
+    if query.titles and under_heading(unit, query.titles):
+        bonus += settings.title_bonus
     if unit.article in body_articles:
         bonus += settings.body_bonus
         if query.aspects and under_heading(unit, query.aspects):
