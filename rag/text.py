@@ -164,7 +164,6 @@ def restore_diacritics(text: str, table: dict[str, tuple[str, int]], max_n: int 
             if hit:
                 for k, word in enumerate(hit[0].split()):
                     if not known[i + k]:
-                        votes[i + k]["~"] = 1.0
                         votes[i + k][word] += n * n
-    out = [max((w for w in v if w != "~"), key=v.get) if v else t for t, v in zip(tokens, votes)]
+    out = [max(v, key=v.get) if v else t for t, v in zip(tokens, votes)]
     return re.sub(r"\s+([?.,!;:])", r"\1", " ".join(out))

@@ -65,12 +65,11 @@ def _export(model_id: str, model_dir: Path, out: Path) -> None:
 class OnnxEncoder:
     """The part of `SentenceTransformer` that `rag.search.embed.Embedder` uses, on onnxruntime."""
 
-    def __init__(self, folder: Path, threads: int = 0):
+    def __init__(self, folder: Path):
         import onnxruntime as ort
         from transformers import AutoTokenizer
 
         options = ort.SessionOptions()
-        options.intra_op_num_threads = threads
         options.log_severity_level = 3
         self.session = ort.InferenceSession(str(folder / "model.onnx"), options, providers=["CPUExecutionProvider"])
         self.tokenizer = AutoTokenizer.from_pretrained(str(folder))

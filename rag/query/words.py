@@ -41,7 +41,7 @@ def lexicon() -> dict:
         "stopwords_folded": frozenset(tuple(fold(w).split()) for w in raw["stopwords"].split(",") if w.strip()),
         "who": re.compile(r"(?i)(?<!\w)(" + "|".join(map(re.escape, map(normalize, raw["who_words"]))) + r")(?!\w)"),
         "followup": sorted((normalize(p) for p in raw["followup_words"]), key=len, reverse=True),
-        "accent_words": normalize(raw["accent_words"]),
+        "accent_words": [normalize(w).strip() for w in raw["accent_words"].split(",") if w.strip()],
         "english": frozenset(raw["english_words"].split()),
         "article_titles": [(tuple(normalize(t) for t in title.split("|")), [normalize(p) for p in phrases])
                            for title, phrases in raw["article_titles"].items()],
@@ -56,11 +56,10 @@ def is_english(question: str) -> bool:
 
 def asked_titles(question: str) -> tuple[str, ...]:
     """Standard article titles the wording asks for ("… là gì?" → "giải thích từ ngữ"), with their spellings."""
-    text, accented = normalize(question).lower(), has_diacritics(question)
-    text = text if accented else fold(text)
+    text, accented = _keyed(question)
     found: list[str] = []
     for titles, phrases in lexicon()["article_titles"]:
-        if any(re.search(rf"(?<!\w){re.escape(p if accented else fold(p))}(?!\w)", text) for p in phrases):
+        if any(re.search(_phrase_pattern(p, accented), f" {text} ") for p in phrases):
             found += titles
     return tuple(found)
 
@@ -70,13 +69,24 @@ def asks_who(question: str) -> bool:
     return bool(lexicon()["who"].search(normalize(question)))
 
 
+def _keyed(text: str) -> tuple[str, bool]:
+    """`text` as phrases are looked for in it (lower-cased, folded when typed without diacritics),
+    and whether it was typed with them."""
+    accented = has_diacritics(text)
+    return (normalize(text).lower() if accented else fold(text)), accented
+
+
+def _phrase_pattern(phrase: str, accented: bool) -> str:
+    """A phrase as a whole-word pattern over `_keyed` text."""
+    return rf"(?<![\w&]){re.escape(phrase.lower() if accented else fold(phrase))}(?![\w&])"
+
+
 def blank_phrases(text: str, phrases: list[str]) -> str:
     """`text` lower-cased (folded when typed without diacritics) with every phrase removed."""
-    accented = has_diacritics(text)
-    out = f" {normalize(text).lower() if accented else fold(text)} "
+    key, accented = _keyed(text)
+    out = f" {key} "
     for phrase in phrases:
-        key = phrase.lower() if accented else fold(phrase)
-        out = re.sub(rf"(?<![\w&]){re.escape(key)}(?![\w&])", " ", out)
+        out = re.sub(_phrase_pattern(phrase, accented), " ", out)
     return " ".join(out.split())
 
 
@@ -89,9 +99,9 @@ def content_words(text: str) -> list[str]:
     """Folded syllables of `text` that carry its topic (question words, fillers and stopword
     phrases dropped; a phrase only where all its syllables stand together). Stopwords match with
     their accents when the text has any ("chị" is not the "chi" of "chi phí", "hỏi" not "hội")."""
-    accented = has_diacritics(text)
+    key, accented = _keyed(text)
     stop = lexicon()["stopwords" if accented else "stopwords_folded"]
-    tokens = [t for t in re.findall(r"\w+", normalize(text).lower() if accented else fold(text)) if t.isalpha()]
+    tokens = [t for t in re.findall(r"\w+", key) if t.isalpha()]
     keep = [True] * len(tokens)
     for n in (3, 2, 1):
         for i in range(len(tokens) - n + 1):

@@ -41,15 +41,17 @@ class Embedder:
 
     def warm_up(self) -> None:
         """Load the model (provisioning it offline first when it is the packaged e5-small)."""
-        if self._model is None and self.backend == "onnx-int8":
+        if self._model is not None:
+            return
+        if self.backend == "onnx-int8":
             from rag.models.onnx_encoder import OnnxEncoder
 
             self._model = OnnxEncoder.load(self.model_dir, self.model_id)
-        elif self._model is None:
+        else:
             from sentence_transformers import SentenceTransformer
 
             self._model = SentenceTransformer(resolve_model(self.model_id, self.model_dir), device="cpu")
-            log.info("embedding model %s loaded", self.model_id)
+        log.info("embedding model %s (%s) loaded", self.model_id, self.backend)
 
     @property
     def loaded(self) -> bool:

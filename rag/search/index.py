@@ -104,10 +104,9 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
         docstore.persist(str(tmp / "docstore.json"))
         _write_json(tmp / "units.json", [dataclasses.asdict(u) for u in units])
         _write_json(tmp / "glossary.json", dataclasses.asdict(glossary))
-        preferred = [w.strip() for w in lexicon()["accent_words"].split(",")]
         phrases = [*glossary.lay_terms, *(n for b in glossary.bodies for n in b.names)]
-        _write_json(tmp / "accents.json", accent_table([u.text for u in units], preferred, dictionary=vietnamese_words(),
-                                                       phrases=phrases))
+        _write_json(tmp / "accents.json", accent_table([u.text for u in units], lexicon()["accent_words"],
+                                                       dictionary=vietnamese_words(), phrases=phrases))
         manifest = {**_fingerprint(settings), "dim": int(vecs.shape[1]), "units": len(units), "nodes": len(nodes),
                     "node_ids": [n.node_id for n in nodes], "node_uids": [n.metadata["uid"] for n in nodes],
                     "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "build_seconds": round(time.perf_counter() - t0, 2),
