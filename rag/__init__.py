@@ -1,4 +1,4 @@
-"""Question answering over Circular 10/2025/TT-BKHCN with clause-level citations.
+"""Question answering over Vietnamese regulations (by default Circular 10/2025/TT-BKHCN) with clause-level citations.
 
 Importing `rag` loads nothing heavy; models and the index load on first use.
 """

@@ -245,6 +245,7 @@ def test_added_law_is_indexed_and_cited(capsys, cli_data, law_docx, tmp_path, mo
     assert not answer["abstained"], answer["answer"]
     first = answer["citations"][0]
     assert first["doc_id"] == LAW_NUMBER and first["label"].startswith("Điều 3")
+    assert "- Điều 3. Thời hạn thử nghiệm có kiểm soát: “" in answer["answer"]  # a law has no bodies: its article heads the quote
 
     assert main(["ask", "Thời hạn thử nghiệm được gia hạn mấy lần?", "--json", "--mode", "extractive"]) == 0
     first = json.loads(capsys.readouterr().out)["citations"][0]

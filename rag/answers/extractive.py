@@ -3,8 +3,8 @@
 Why extractive by default: it is instant, runs anywhere, and cannot state a fact that is not in
 a quoted unit. Units are grouped by the body whose duties their article sets out (the glossary
 overlay of a document, e.g. Thông tư 10: Sở in Điều 1–2, the commune office in Điều 3–4, the
-five centres in Điều 5–9), else by document; each group names the body with its role (or the
-document), and quotes the decisive fragment of each unit (a verbatim substring of the cited unit).
+five centres in Điều 5–9), else by article; each group names the body with its role (or the
+article's title), and quotes the decisive fragment of each unit (a verbatim substring of the cited unit).
 
 Example (shape):
     Theo Thông tư 10/2025/TT-BKHCN:
@@ -112,10 +112,11 @@ def fragment(unit: Unit, question: str, limit: int) -> str:
 
 
 def sections(units: list[Unit], library: Library) -> list[Section]:
-    """Group cited units by body (in the order first cited), else by document."""
+    """Group cited units by body (in the order first cited), else by article: a law has no bodies,
+    and its article titles say what each quote is about."""
     out: dict[str, Section] = {}
     for u in units:
-        key = _group_key(u, library)
+        key = _group_key(u, library) if library.body(u) or u.article is None else f"{u.doc_id}|{u.article}"
         if key not in out:
             out[key] = Section(_heading(u, library), [])
         out[key].units.append(u)
@@ -129,7 +130,9 @@ def _heading(unit: Unit, library: Library) -> str:
     body = library.body(unit)
     if body is not None:
         return f"{body.display} — {body.role_label}" if body.role_label else body.display
-    return f"Quy định chung của {doc.name}" if unit.article is not None else f"Phần mở đầu của {doc.name}"
+    if unit.article is None:
+        return f"Phần mở đầu của {doc.name}"
+    return next((p for p in unit.breadcrumb.split(" › ") if p.startswith(f"Điều {unit.article}.")), unit.label)
 
 
 def source_name(unit: Unit, library: Library) -> str:

@@ -481,7 +481,7 @@ def _positive_int(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="python -m rag", description="Hỏi đáp Thông tư 10/2025/TT-BKHCN có trích dẫn điều khoản.")
+    p = _Parser(prog="python -m rag", description="Hỏi đáp văn bản pháp luật, trích dẫn đúng điều, khoản, điểm.")
     p.add_argument("-v", "--verbose", action="store_true", help="log progress and decisions to stderr")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
