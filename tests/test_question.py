@@ -1,6 +1,7 @@
 import pytest
 
 from rag.query.question import BadQuestion, clean_question
+from rag.query.words import is_english
 
 
 @pytest.mark.parametrize("raw, error", [
@@ -33,3 +34,15 @@ def test_standard_article_titles_asked_for(question, titles):
     from rag.query.words import asked_titles
 
     assert asked_titles(question) == titles
+
+
+@pytest.mark.parametrize("question, english", [
+    ("Who manages postal service points in communes?", True),
+    ("Which body handles barcodes under Circular 10/2025?", True),
+    ("What are the duties of the digital transformation centre?", True),
+    ("giai the, to chuc lai trung tam thuoc so khcn thi ai quyet dinh", False),  # "the", "to": thể, tổ
+    ("techfest o tinh do trung tam nao to chuc", False),  # "do", "to": do, tổ
+    ("kiem dinh can o dau vay ad", False),
+])
+def test_english_is_told_from_vietnamese_typed_without_accents(question, english):
+    assert is_english(question) is english

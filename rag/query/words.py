@@ -48,10 +48,18 @@ def lexicon() -> dict:
     }
 
 
+# A Vietnamese syllable typed without accents: onset, one to three vowels, coda.
+_SYLLABLE = re.compile(r"(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|[bcdghklmnprstvx])?[aeiouy]{1,3}(?:ch|ng|nh|[cmnpt])?")
+
+
 def is_english(question: str) -> bool:
-    """An unaccented question with two or more English function words."""
+    """An unaccented question with an English function word, at least half of whose words cannot be
+    Vietnamese syllables. Why not count function words alone: "do", "to", "the", "in" are also
+    Vietnamese typed without accents ("giai the, to chuc lai … do ai …")."""
     tokens = re.findall(r"[a-z]+", question.lower())
-    return not has_diacritics(question) and sum(t in lexicon()["english"] for t in tokens) >= 2
+    if has_diacritics(question) or not any(t in lexicon()["english"] for t in tokens):
+        return False
+    return 2 * sum(not _SYLLABLE.fullmatch(t) for t in tokens) >= len(tokens)
 
 
 def asked_titles(question: str) -> tuple[str, ...]:
