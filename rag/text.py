@@ -46,11 +46,14 @@ def normalize(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+_COMBINING = re.compile("[\u0300-\u036f]")  # the combining marks Latin-script diacritics decompose into
+
+
 def strip_diacritics(text: str) -> str:
-    """Remove every Vietnamese diacritic, mapping đ/Đ to d/D."""
+    """Remove every Vietnamese diacritic, mapping đ/Đ to d/D. (A regex over the decomposed text:
+    a per-character category test made this a fifth of a warm build.)"""
     text = text.replace("đ", "d").replace("Đ", "D")
-    decomposed = unicodedata.normalize("NFD", text)
-    return "".join(c for c in decomposed if unicodedata.category(c) != "Mn")
+    return _COMBINING.sub("", unicodedata.normalize("NFD", text))
 
 
 def fold(text: str) -> str:
@@ -80,9 +83,20 @@ def words(text: str) -> list[str]:
     return [t.lower() for t in segmented.split() if _WORD_RE.fullmatch(t.replace("_", "x"))]
 
 
+def passage_words(text: str) -> list[str]:
+    """`words` line by line, each distinct line segmented once: an article's breadcrumb heads every
+    one of its clauses and points, and pyvi's tagger was a third of a warm build."""
+    return [w for line in text.split("\n") for w in _line_words(line)]
+
+
+@functools.lru_cache(maxsize=65536)
+def _line_words(line: str) -> tuple[str, ...]:
+    return tuple(words(line))
+
+
 def folded_terms(text: str) -> list[str]:
     """Diacritic-free syllables plus adjacent-syllable bigrams (bigrams stand in for compounds)."""
-    syl = [strip_diacritics(s) for s in syllables(text)]
+    syl = strip_diacritics(" ".join(syllables(text))).split()
     return syl + [f"{a}_{b}" for a, b in zip(syl, syl[1:])]
 
 
@@ -108,10 +122,11 @@ def accent_table(texts: list[str], preferred: list[str] = (), max_n: int = 3, di
 
     def add(text: str, weight: int, min_n: int = 1, weight_below: int = 0) -> None:
         syl = [s for s in syllables(text) if s.isalpha()]
+        plain = strip_diacritics(" ".join(syl)).split(" ")  # once per text, not per n-gram
         for n in range(1, max_n + 1):
             for i in range(len(syl) - n + 1):
                 gram = " ".join(syl[i:i + n])
-                counts.setdefault(strip_diacritics(gram), Counter())[gram] += weight if n >= min_n else weight_below
+                counts.setdefault(" ".join(plain[i:i + n]), Counter())[gram] += weight if n >= min_n else weight_below
 
     for text in texts:
         add(text, 1)

@@ -1,6 +1,6 @@
 import pytest
 
-from rag.text import fold, folded_terms, has_diacritics, normalize, syllables, words
+from rag.text import fold, folded_terms, has_diacritics, normalize, passage_words, syllables, words
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -67,3 +67,10 @@ def test_stopwords_keep_their_accents_when_the_question_has_them():
 
     assert content_words("chị hỏi về chi phí hội nghị") == ["chi", "phi", "hoi", "nghi"]
     assert content_words("chi hoi ve chi phi") == ["phi"]  # unaccented: folded stopwords
+
+
+def test_passage_words_segments_each_line_as_words_does():
+    crumb = "Luật Cư trú 68/2020/QH14 › Điều 20. Điều kiện đăng ký thường trú"
+    text = f"{crumb}\nCông dân có chỗ ở hợp pháp thì được đăng ký thường trú."
+    assert passage_words(text) == words(crumb) + words("Công dân có chỗ ở hợp pháp thì được đăng ký thường trú.")
+    assert "đăng_ký" in passage_words(text) and "thường_trú" in passage_words(text)

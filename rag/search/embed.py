@@ -28,14 +28,14 @@ BACKENDS = ("torch", "onnx-int8")
 
 
 class Embedder:
-    def __init__(self, model_id: str, model_dir: Path, batch_size: int = 32, cache: EmbeddingCache | None = None,
+    def __init__(self, model_id: str, model_dir: Path, batch_size: int = 8, cache: EmbeddingCache | None = None,
                  backend: str = "torch"):
         if backend not in BACKENDS:
             raise ValueError(f"embed_backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
         self.model_id = model_id
         self.model_dir = model_dir
         self.backend = backend
-        self.batch_size = batch_size
+        self.batch_size = batch_size  # 8: on 2 cores, 69 units/s with onnx-int8 vs 54 at 32 (torch: 32 vs 30)
         self.cache = cache
         self._model = None
 
@@ -73,7 +73,7 @@ class Embedder:
         prefix = (self._model.prompts or {}).get(prompt, "")
         out = np.zeros((len(texts), self.dim), np.float32)
         order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        step = self.batch_size * 8
+        step = 256
         with tqdm(total=len(texts), desc="Nhúng văn bản", unit="đơn vị", disable=not progress) as bar:
             for start in range(0, len(order), step):
                 idx = order[start:start + step]

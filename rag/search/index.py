@@ -32,7 +32,7 @@ from rag.documents.parse import Unit, defined_aliases, parse_document
 from rag.atomic import remove_orphans, staged_dir
 from rag.query.words import LEXICON_FILE, lexicon
 from rag.settings import Settings
-from rag.text import accent_table, folded_terms, vietnamese_words, words
+from rag.text import accent_table, folded_terms, passage_words, vietnamese_words
 
 log = logging.getLogger(__name__)
 FORMAT_VERSION = 7
@@ -89,7 +89,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
     steps.update()
     dense = faiss.IndexFlatIP(vecs.shape[1])
     dense.add(vecs)
-    bm_words = _bm25([words(n.text) for n in nodes])
+    bm_words = _bm25([passage_words(n.text) for n in nodes])
     bm_folded = _bm25([folded_terms(n.text) for n in nodes])
     steps.update()
 
