@@ -59,6 +59,7 @@ class Settings:
     aspect_bonus: float = 0.25  # "Trung tâm TĐC có nhiệm vụ gì?": that body's "Nhiệm vụ, quyền hạn" clause
     title_bonus: float = 0.1  # "… là gì?": units of a "Giải thích từ ngữ" article (lexicon article_titles)
     role_bonus: float = 0.15  # "đơn vị nào", "liên hệ ở đâu" → service centres; "cơ quan nào" → state bodies
+    article_spread: int = 4  # each further unit of an already ranked article moves this many places down (0 = off)
     news_penalty: float = 0.1  # most questions are about regulations; news wins on its own facts
     confidence_mix: tuple[float, ...] = (0.3, 0.45, 0.25)  # topic syllables covered, topic bigrams covered, dense
     confidence_dense_floor: float = 0.78  # e5 similarity at which the dense part of confidence starts (0 below)

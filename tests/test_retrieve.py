@@ -90,3 +90,20 @@ def test_top_k_is_respected_and_scores_descend(retriever):
     res = retriever.search("chuyển đổi số", top_k=4)
     scores = [s.score for s in res.units]
     assert len(scores) == 4 and scores == sorted(scores, reverse=True)
+
+
+def test_spread_articles_lets_the_next_article_in():
+    """Pure logic: a further unit of an article already ranked moves `step` places down; the order
+    of first units is kept, units outside articles (news paragraphs) never move, step 0 is off."""
+    from rag.documents.parse import Unit
+    from rag.search.scoring import spread_articles
+
+    def unit(uid, article):
+        return Unit(uid, "L", "clause" if article else "paragraph", uid, "", "", 0, 0, article=article)
+
+    units = {u.uid: u for u in (unit("a1", 1), unit("a2", 1), unit("a3", 1), unit("b1", 2), unit("n1", None),
+                                unit("n2", None))}
+    ranked = [(uid, 1.0 - i / 10) for i, uid in enumerate(["a1", "a2", "a3", "n1", "n2", "b1"])]
+    order = [uid for uid, _ in spread_articles(ranked, units, step=2)]
+    assert order == ["a1", "n1", "a2", "n2", "b1", "a3"]
+    assert spread_articles(ranked, units, step=0) == ranked

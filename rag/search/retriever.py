@@ -124,7 +124,8 @@ class Retriever:
         referenced = ix.find(query.reference, query.documents)
         head = [ScoredUnit(u, round(ranked[0][1] + 1.0, 4) if ranked else 1.0) for u in referenced]
         seen = {u.uid for u in referenced}
-        units = head + [ScoredUnit(ix.units[uid], round(sc, 4)) for uid, sc in ranked if uid not in seen]
+        spread = scoring.spread_articles(ranked, ix.units, s.article_spread)
+        units = head + [ScoredUnit(ix.units[uid], round(sc, 4)) for uid, sc in spread if uid not in seen]
         units = units[:top_k or s.top_k]
         if query.foreign:
             conf = 0.0
@@ -133,7 +134,8 @@ class Retriever:
         else:
             dense_top = float(found[0].scores[0]) if len(found[0].scores) else 0.0
             other = float((self._other_topics @ qv[0]).max()) if len(self._other_topics) else 0.0
-            conf = confidence(query, set().union(*(self._terms[x.unit.uid] for x in units[:3])), dense_top, other, s)
+            best = [uid for uid, _ in ranked[:3]]  # the best-scoring units, before articles are spread out
+            conf = confidence(query, set().union(*(self._terms[uid] for uid in best)), dense_top, other, s)
         return Retrieval(query, units, conf, bool(referenced))
 
 

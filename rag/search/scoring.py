@@ -80,6 +80,23 @@ def one_per_body(ranked: list[tuple[str, float]], units: dict[str, Unit], bodies
     return [ranked[0], *lifted, *(pair for pair in ranked[1:] if pair not in lifted)]
 
 
+def spread_articles(ranked: list[tuple[str, float]], units: dict[str, Unit], step: int) -> list[tuple[str, float]]:
+    """Each further unit of an article already ranked moves `step` places down. Why: four clauses of
+    one wrong article can fill the top five; spread out, the next article gets a place (laws
+    tuning half Hit@5 0.933 → 0.955). Order, not score, is then the rank; 0 = off."""
+    if step <= 0:
+        return ranked
+    seen: dict[tuple, int] = {}
+    keyed = []
+    for i, pair in enumerate(ranked):
+        u = units[pair[0]]
+        group = (u.doc_id, u.article) if u.article is not None else (u.uid,)
+        repeat = seen.get(group, 0)
+        keyed.append((i + step * repeat, repeat, i, pair))  # on a tie, the unit of a new article first
+        seen[group] = repeat + 1
+    return [pair for *_, pair in sorted(keyed)]
+
+
 def under_heading(unit: Unit, headings: tuple[str, ...], units: dict[str, Unit]) -> bool:
     """True when the unit or one of its ancestors is headed by one of `headings`."""
     u: Unit | None = unit
