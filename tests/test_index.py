@@ -1,5 +1,6 @@
 import dataclasses
 import json
+import re
 
 import pytest
 
@@ -88,3 +89,15 @@ def test_staging_folders_of_killed_builds_are_removed_at_the_next_build(tmp_path
     alive.mkdir()
     build_index(dataclasses.replace(built_index, index_dir=tmp_path), progress=False)
     assert not orphan.exists() and alive.exists() and (tmp_path / "current" / "manifest.json").is_file()
+
+
+def test_accent_counts_take_each_occurrence_in_the_documents_once(built_index):
+    """Nested units overlap (an article's text holds its clauses'); counted per unit, a word in a
+    point counted three times and outvoted a more frequent spelling ("gom" over "gồm")."""
+    from rag.documents.corpus import load_documents
+    from rag.text import fold
+
+    accents = json.loads((built_index.index_dir / "current" / "accents.json").read_text(encoding="utf-8"))
+    texts = [fold(d.text) for d in load_documents(built_index.data_dir)]
+    for key in ("gom", "thu nghiem", "giam dinh"):
+        assert accents[key][1] == sum(len(re.findall(rf"\b{key}\b", t)) for t in texts), key

@@ -35,7 +35,7 @@ from rag.settings import Settings
 from rag.text import accent_table, folded_terms, passage_words, vietnamese_words
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 7
+FORMAT_VERSION = 8
 _LIBS = ("faiss-cpu", "bm25s", "sentence-transformers", "llama-index-core", "pyvi", "torch")
 
 
@@ -105,7 +105,7 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
         _write_json(tmp / "units.json", [dataclasses.asdict(u) for u in units])
         _write_json(tmp / "glossary.json", dataclasses.asdict(glossary))
         phrases = [*glossary.lay_terms, *(n for b in glossary.bodies for n in b.names)]
-        _write_json(tmp / "accents.json", accent_table([u.text for u in units], lexicon()["accent_words"],
+        _write_json(tmp / "accents.json", accent_table([u.own_text for u in units], lexicon()["accent_words"],
                                                        dictionary=vietnamese_words(), phrases=phrases))
         manifest = {**_fingerprint(settings), "dim": int(vecs.shape[1]), "units": len(units), "nodes": len(nodes),
                     "node_ids": [n.node_id for n in nodes], "node_uids": [n.metadata["uid"] for n in nodes],
