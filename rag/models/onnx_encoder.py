@@ -14,9 +14,11 @@ Example:
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import re
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +28,21 @@ from rag.models.embedding import resolve_model
 
 log = logging.getLogger(__name__)
 MAX_TOKENS = 512
+
+
+@contextlib.contextmanager
+def _quiet():
+    """Silence the exporter's tracer warnings and the quantizer's advice on the root logger: a build
+    prints its progress bar, not their internals (the test checks the result instead)."""
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        root.setLevel(level)
 
 
 def _export(model_id: str, model_dir: Path, out: Path) -> None:
@@ -50,7 +67,7 @@ def _export(model_id: str, model_dir: Path, out: Path) -> None:
             return torch.nn.functional.normalize(pooled, dim=-1)
 
     sample = st.tokenizer(["passage: một", "passage: hai câu"], padding=True, return_tensors="pt")
-    with staged_dir(out, replace=False) as tmp:
+    with staged_dir(out, replace=False) as tmp, _quiet():
         torch.onnx.export(Pooled(st[0].model.eval()), (sample["input_ids"], sample["attention_mask"]),
                           str(tmp / "float.onnx"), input_names=["input_ids", "attention_mask"], output_names=["embedding"],
                           dynamic_axes={"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"},
