@@ -97,6 +97,7 @@ UNITS = [unit(1, "Trung tâm TĐC thực hiện kiểm định phương tiện �
     ("Theo [7], Sở quản lý [2].", "Theo , Sở quản lý [1].", ["Điều 2"]),
     ("Trung tâm TĐC thực hiện kiểm định phương tiện đo.", "Trung tâm TĐC thực hiện kiểm định phương tiện đo. [1]", ["Điều 1"]),
     ("Tôi không biết.", "Tôi không biết.", []),
+    ("Trung tâm TĐC kiểm định [1].\nSở quản lý bưu chính trên địa", "Trung tâm TĐC kiểm định [1].", ["Điều 1"]),  # cut off
 ])
 def test_validate_citations_drops_invented_markers_and_renumbers(raw, text, cited):
     out, units = validate_citations(raw, UNITS)

@@ -24,13 +24,16 @@ from rag.query.words import content_words
 MARKER = re.compile(r"\[(\d+)\]")
 SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 MIN_OVERLAP = 3
+_FINISHED = re.compile(r"(?:[.!?…:;]|\[\d+\])[\s\"”')\]]*$")  # a sentence the model ended itself
 
 
 def validate_citations(text: str, units: list[Unit]) -> tuple[str, list[Unit]]:
-    """Drop markers that name no supplied unit, attribute unmarked sentences by word overlap,
-    and renumber the cited units from 1 in order of first use. Returns (text, cited units)."""
+    """Drop an unfinished last sentence and markers that name no supplied unit, attribute unmarked
+    sentences by word overlap, and renumber the cited units from 1 in order of first use. Returns (text, cited units)."""
     k = len(units)
     sentences = [s for s in SENTENCE.split(text.strip()) if s.strip()]
+    if len(sentences) > 1 and not _FINISHED.search(sentences[-1]):
+        sentences.pop()  # cut off by the token limit mid-sentence ("… tổ chức thực hiện việc kiểm")
     fixed = []
     for s in sentences:
         s = MARKER.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= k else "", s)
