@@ -69,6 +69,7 @@ class Retriever:
         self.embedder = embedder or Embedder(settings.embed_model, settings.model_dir, backend=settings.embed_backend,
                                              cache=embedding_cache(settings))  # passages: the eval's baselines
         self._terms: dict[str, set[str]] = {}
+        self._headlines: dict[str, str] = {}
         self._other_topics = np.zeros((0, 1), np.float32)
         self.reader: QueryReader | None = None
         self.documents: dict[str, DocumentInfo] = {}  # doc_id → what answers say about each document
@@ -79,6 +80,7 @@ class Retriever:
             self._index = load_index(self.settings, rebuild=True)
         self.embedder.warm_up()
         self._terms = _unit_terms(self.index)
+        self._headlines = scoring.headlines(self.index.units)
         topics = list(self.index.glossary.other_topics)
         self._other_topics = self.embedder.queries(topics) if topics else np.zeros((0, self.embedder.dim), np.float32)
         self.documents = document_infos(self.settings.data_dir)
@@ -115,8 +117,10 @@ class Retriever:
         fused = scoring.fuse(found, scoring.weights_for(query, s), ix.node_uids)
         body_articles = set(query.defining) or {a for b in query.bodies for a in b.articles}
 
+        folded = {h: fold(h) for h in (*query.titles, *query.aspects)}
+
         def heading(unit: Unit, headings: tuple[str, ...]) -> bool:
-            return scoring.under_heading(unit, headings, ix.units)
+            return scoring.under_heading(unit, tuple(folded[h] for h in headings), ix.units, self._headlines)
 
         ranked = sorted(((uid, f + scoring.prior(ix.units[uid], query, s, body_articles, heading))
                          for uid, f in fused.items()), key=lambda kv: -kv[1])

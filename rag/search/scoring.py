@@ -97,12 +97,18 @@ def spread_articles(ranked: list[tuple[str, float]], units: dict[str, Unit], ste
     return [pair for *_, pair in sorted(keyed)]
 
 
-def under_heading(unit: Unit, headings: tuple[str, ...], units: dict[str, Unit]) -> bool:
-    """True when the unit or one of its ancestors is headed by one of `headings`."""
+def headlines(units: dict[str, Unit]) -> dict[str, str]:
+    """Each unit's first line, folded: what `under_heading` looks in, computed once per index."""
+    return {uid: fold(u.own_text.split("\n", 1)[0]) for uid, u in units.items()}
+
+
+def under_heading(unit: Unit, headings: tuple[str, ...], units: dict[str, Unit], lines: dict[str, str]) -> bool:
+    """True when the unit or one of its ancestors is headed by one of `headings` (folded); `lines`
+    are the `headlines` of `units`. Why precomputed: this runs for every candidate of a question
+    that asks for a standard title, and folding per candidate tripled its retrieval time."""
     u: Unit | None = unit
     while u is not None:
-        first_line = fold(u.own_text.split("\n", 1)[0])
-        if any(fold(h) in first_line for h in headings):
+        if any(h in lines[u.uid] for h in headings):
             return True
         u = units.get(u.parent) if u.parent else None
     return False
