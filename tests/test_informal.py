@@ -30,6 +30,11 @@ from rag.query.informal import normalize_informal
     # acronyms written as a document writes them are left to the glossary; typed casually they are spelled out
     ("Trung tâm CĐS có nhiệm vụ gì?", "Trung tâm CĐS có nhiệm vụ gì?"),
     ("trung tâm cđs có nhiệm vụ gì", "trung tâm chuyển đổi số có nhiệm vụ gì"),
+    # English loanwords mixed into Vietnamese, but an English question keeps its words
+    ("nộp hồ sơ online dc ko", "nộp hồ sơ trực tuyến được không"),
+    ("nop ho so online o dau", "nop ho so truc tuyen o dau"),
+    ("muốn test mẫu nước thì ai làm", "muốn thử nghiệm mẫu nước thì ai làm"),
+    ("Where can I test a scale online?", "Where can I test a scale online?"),
     # clean questions are left alone
     ("Đơn vị nào phụ trách mã số mã vạch?", "Đơn vị nào phụ trách mã số mã vạch?"),
     ("Phòng Văn hóa - Xã hội và Sở phối hợp với nhau thế nào?", "Phòng Văn hóa - Xã hội và Sở phối hợp với nhau thế nào?"),

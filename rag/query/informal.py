@@ -3,10 +3,11 @@
 Why: citizens type "cho e hỏi kiểm định cân ở đâu ạ", "kiem dinh can o dau vay ad", "đăng kí
 hok đc". Fillers and teencode counted as topic words the documents do not cover, so covered
 questions were refused. This step removes polite openers and closers, address forms, emoji and
-repeated punctuation, and rewrites chat abbreviations and casual spellings (`informal.json`,
-one reason per entry). Legal text wins collisions: references and document numbers are masked
-first ("điểm k" never becomes "điểm không"); ambiguous short forms ("tt", "gđ", "đc", "v") are
-resolved from the neighbouring word or left as typed. A question typed without diacritics gets
+repeated punctuation, and rewrites chat abbreviations, casual spellings and English loanwords
+("test", "online"; not inside an English question) (`informal.json`, one reason per entry).
+Legal text wins collisions: references and document numbers are masked first ("điểm k" never
+becomes "điểm không"); ambiguous short forms ("tt", "gđ", "đc", "v") are resolved from the
+neighbouring word or left as typed. A question typed without diacritics gets
 diacritic-free rewrites, so that accent restoration still runs on it afterwards.
 
 Example:
@@ -25,6 +26,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+from rag.query.words import is_english
 from rag.text import fold, has_diacritics
 
 _FILE = Path(__file__).with_name("informal.json")
@@ -44,6 +46,7 @@ def _lexicon() -> dict:
         "end": sorted({key(p) for p in raw["end"]}, key=len, reverse=True),
         "words": {w.lower(): to for w, (to, _why) in raw["words"].items()},
         "folded_words": {fold(w): to for w, (to, _why) in raw["words"].items() if not has_diacritics(w)},
+        "loanwords": {fold(w): to for w, (to, _why) in raw["loanwords"].items()},
         "ambiguous": {fold(k): v["rules"] for k, v in raw["ambiguous"].items()},
     }
 
@@ -95,14 +98,16 @@ def _resolve(rules: list[dict], prev: str, rest: list[str]) -> str | None:
     return None
 
 
-def _rewrite(tokens: list[str], accented: bool) -> list[str]:
+def _rewrite(tokens: list[str], accented: bool, english: bool) -> list[str]:
     lex = _lexicon()
+    loanwords = {} if english else lex["loanwords"]  # "test", "online" are words of an English question
     folded = [fold(t) for t in tokens]
     out = []
     for i, tok in enumerate(tokens):
         low = tok.lower()
         formal = len(tok) > 1 and tok.isupper()  # "CĐS", "CNTT" as a document writes them: left to the glossary
-        new = None if formal else lex["words"].get(low) or (None if accented else lex["folded_words"].get(folded[i]))
+        new = None if formal else (lex["words"].get(low) or loanwords.get(folded[i])
+                                   or (None if accented else lex["folded_words"].get(folded[i])))
         if new is None and folded[i] in lex["ambiguous"] and (accented or not has_diacritics(tok)):
             new = _resolve(lex["ambiguous"][folded[i]], folded[i - 1] if i else "", folded[i + 1:])
         out.append(tok if new is None else (new if accented else fold(new)))
@@ -120,7 +125,7 @@ def normalize_informal(text: str) -> str:
 
     masked = _PROTECT.sub(mask, text)
     accented = has_diacritics(masked)
-    tokens = _rewrite(_strip_ends(_TOKEN.findall(masked)), accented)
+    tokens = _rewrite(_strip_ends(_TOKEN.findall(masked)), accented, is_english(masked))
     out = re.sub(r"\s+([?.,!;:])", r"\1", " ".join(tokens))
     out = re.sub(r"\uE000(\d+)\uE001", lambda m: saved[int(m.group(1))], out)
     return out or text
