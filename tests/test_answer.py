@@ -1,4 +1,6 @@
 """The answer API with the real model and index (extractive), and pure citation logic with fakes."""
+import dataclasses
+
 import pytest
 
 from rag.answers.assistant import Assistant
@@ -123,7 +125,6 @@ class FakeLLM:
 
 
 def llm_assistant(retriever, reply):
-    import dataclasses
 
     from rag.answers.llm import LLMBackend
 
@@ -222,7 +223,6 @@ def test_judge_asks_about_each_cited_sentence_and_fails_uncited_ones(retriever, 
     from rag.evaluation.judge import claims, judge_answer, summarize_judgements
     from rag.answers.llm import LLMBackend
 
-    import dataclasses
 
     a = llm_assistant(retriever, "Trung tâm TĐC ứng dụng công nghệ mã số, mã vạch [1].")
     ans = a.ask("Đơn vị nào phụ trách mã số mã vạch?", mode="llm")
@@ -246,3 +246,28 @@ def test_informal_wording_gets_the_same_cited_answer_as_the_clean_question(assis
 
 def test_an_informal_out_of_scope_question_is_refused(assistant):
     assert assistant.ask("cho e hỏi thủ tục ly hôn ở đâu ạ", mode="extractive").abstained
+
+
+def test_a_near_miss_refusal_names_the_nearest_unit_without_citing_it(retriever):
+
+    strict = dataclasses.replace(retriever.settings, abstain_threshold=0.99, nearest_margin=0.99)
+    ans = _assistant(strict, retriever).ask("Đơn vị nào phụ trách mã số mã vạch?", mode="extractive")
+    assert ans.abstained and ans.citations == []
+    top = ans.retrieved[0].unit
+    assert f"Nội dung gần nhất tìm thấy, có thể không trả lời đúng câu hỏi: {top.label} — Thông tư 10/2025/TT-BKHCN." in ans.text
+    assert top.text not in ans.text  # named, never quoted
+    never = dataclasses.replace(strict, nearest_margin=0.0)
+    assert "Nội dung gần nhất" not in _assistant(never, retriever).ask("Đơn vị nào phụ trách mã số mã vạch?").text
+
+
+def test_a_question_about_an_uncovered_department_names_no_nearest_unit(retriever):
+
+    lenient = dataclasses.replace(retriever.settings, nearest_margin=1.0)
+    ans = _assistant(lenient, retriever).ask("Sở Y tế có nhiệm vụ gì?", mode="extractive")
+    assert ans.abstained and "Nội dung gần nhất" not in ans.text
+
+
+def _assistant(settings, retriever) -> Assistant:
+    a = Assistant(settings, retriever)
+    a.warm_up()
+    return a

@@ -136,7 +136,7 @@ class Assistant:
         t_retrieve = (time.perf_counter() - t0) * 1000
         timings: dict[str, float] = {"retrieve": t_retrieve}
         if self._should_abstain(retrieval):
-            result = _Result(self.scope.refusal(retrieval.out_of_scope), [], mode, abstained=True)
+            result = _Result(self.scope.refusal(retrieval.out_of_scope, self._nearest(retrieval)), [], mode, abstained=True)
             yield result.text
         elif mode == "llm":
             result = yield from self._llm_answer(question, retrieval, timings, explicit=requested == "llm")
@@ -169,6 +169,17 @@ class Assistant:
 
     def _should_abstain(self, retrieval: Retrieval) -> bool:
         return bool(retrieval.out_of_scope) or retrieval.confidence < self.settings.abstain_threshold
+
+    def _nearest(self, retrieval: Retrieval) -> str | None:
+        """Where a near-miss refusal points to: the best unit and its document. Why: questions told in
+        everyday words ("quán bán bia cho học sinh lớp 10") often rank the right clause first yet
+        cover too few of its words to be answered; naming it lets the reader look there."""
+        s = self.settings
+        if retrieval.out_of_scope or not retrieval.units or retrieval.confidence < s.abstain_threshold - s.nearest_margin:
+            return None
+        unit = retrieval.units[0].unit
+        doc = self.library.document(unit.doc_id)
+        return unit.label if doc.is_news else f"{unit.label} — {doc.name}"
 
     def citations_for(self, units: list[Unit]) -> list[Citation]:
         """Citations numbered from 1 in the order given; quotes are the verbatim unit text."""

@@ -44,11 +44,14 @@ class Scope:
                        + (f" Ví dụ: “{examples[0]}”" if examples else ""))
         return cls(phrase, title, description, examples, suggestions)
 
-    def refusal(self, foreign: str | None) -> str:
-        """The polite refusal, with what the assistant can answer instead."""
+    def refusal(self, foreign: str | None, nearest: str | None = None) -> str:
+        """The polite refusal, with the nearest unit found when the refusal was a near miss (named,
+        not quoted: it is a place to look, not an answer), then what the assistant can answer."""
         if foreign:
             lead = f"Xin lỗi, câu hỏi về “{foreign}” nằm ngoài phạm vi {self.documents_phrase}."
         else:
             lead = (f"Xin lỗi, tôi không tìm thấy nội dung này trong {self.documents_phrase}, "
                     "nên không thể trả lời chính xác.")
+        if nearest:
+            lead += f"\n\nNội dung gần nhất tìm thấy, có thể không trả lời đúng câu hỏi: {nearest}."
         return f"{lead}\n\n{self.suggestions}"
