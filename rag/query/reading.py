@@ -9,6 +9,7 @@ Reading, in order:
 1. NFC and one tone placement; informal wording resolved (`informal.py`);
 2. accents restored from the corpus when typed without them (`text.restore_diacritics`);
 3. abbreviations, lay terms and English phrases expanded (glossary) → the dense query;
+   everyday words' legal terms (`lay.py`) join the topic terms only;
 4. bodies, aspects, role cues, other departments and explicit references found → the priors;
 5. question scaffolding removed → the lexical query and the topic terms (for confidence).
 
@@ -26,6 +27,7 @@ from dataclasses import dataclass, field
 from rag.documents.glossary import Body, Glossary
 from rag.query.followup import condense
 from rag.query.informal import normalize_informal
+from rag.query.lay import LayTerms
 from rag.query.words import asked_titles, asks_who, content_words, is_english, parse_references, strip_question_words
 from rag.text import fold, has_diacritics, normalize, restore_diacritics
 
@@ -66,8 +68,9 @@ class QueryReader:
     """Reads questions against one corpus' knowledge: its glossary, accent table and news vocabulary."""
 
     def __init__(self, glossary: Glossary, accents: dict[str, tuple[str, int]], news_only: frozenset[str],
-                 document_names: dict[str, tuple[str, ...]] | None = None):
+                 document_names: dict[str, tuple[str, ...]] | None = None, lay_terms: LayTerms | None = None):
         self.glossary = glossary
+        self.lay_terms = lay_terms
         self.accents = accents
         self.news_only = news_only
         names = [(fold(n), doc_id) for doc_id, ns in (document_names or {}).items() for n in ns]
@@ -116,8 +119,15 @@ class QueryReader:
                 hay = hay[: m.start()] + " " * (m.end() - m.start()) + hay[m.end():]
         return tuple(found)
 
+    def _expand(self, text: str) -> str:
+        """`text` with the glossary's expansions and the general lay terms' legal terms appended (for
+        topic coverage only: see `rag.query.lay`)."""
+        out = self.glossary.expand(text)
+        legal = [t for t in (self.lay_terms.legal_terms(text) if self.lay_terms else []) if t not in out]
+        return f"{out} ({'; '.join(legal)})" if legal else out
+
     def _topic_terms(self, text: str, english: bool) -> list[str]:
         """Content words of the topic: body names removed, abbreviations expanded then dropped."""
         g = self.glossary
-        topic = g.expand(g.residual(text)) if not english else g.expand(text)[len(text):]
+        topic = self._expand(g.residual(text)) if not english else g.expand(text)[len(text):]
         return [t for t in content_words(topic) if t not in self._abbreviation_terms]

@@ -29,6 +29,7 @@ import numpy as np
 from rag.documents.corpus import DocumentInfo, document_infos
 from rag.documents.glossary import Body
 from rag.documents.parse import Unit
+from rag.query.lay import LayTerms
 from rag.query.reading import Query, QueryReader
 from rag.search import candidates, scoring
 from rag.search.confidence import confidence
@@ -85,7 +86,9 @@ class Retriever:
         self._other_topics = self.embedder.queries(topics) if topics else np.zeros((0, self.embedder.dim), np.float32)
         self.documents = document_infos(self.settings.data_dir)
         names = {d.doc_id: d.names for d in self.documents.values()}
-        self.reader = QueryReader(self.index.glossary, self.index.accents, _news_only(self.index, self._terms), names)
+        vocabulary = set().union(*self._terms.values())
+        lay = LayTerms(lambda phrase: _known(phrase, vocabulary), skip=frozenset(self.index.glossary.lay_terms))
+        self.reader = QueryReader(self.index.glossary, self.index.accents, _news_only(self.index, self._terms), names, lay)
 
     @property
     def loaded(self) -> bool:
@@ -150,6 +153,14 @@ def _unit_terms(ix: LoadedIndex) -> dict[str, set[str]]:
         syl = re.findall(r"\w+", fold(index_text(u, ix.glossary) + " " + u.text))
         out[uid] = set(syl) | {f"{a} {b}" for a, b in zip(syl, syl[1:])}
     return out
+
+
+def _known(phrase: str, vocabulary: set[str]) -> bool:
+    """Whether the documents use `phrase`: each of its folded syllable pairs (or its one syllable)
+    occurs in some unit."""
+    syl = re.findall(r"\w+", fold(phrase))
+    keys = [f"{a} {b}" for a, b in zip(syl, syl[1:])] or syl
+    return bool(keys) and all(k in vocabulary for k in keys)
 
 
 def _news_only(ix: LoadedIndex, terms: dict[str, set[str]]) -> frozenset[str]:
