@@ -41,7 +41,7 @@ class Settings:
     chunk_tokens: int = 400
     answer_mode: str = "auto"
     abstain_threshold: float = 0.53  # below it, refuse; calibrated on golden + informal tune half + laws tune half together
-    nearest_margin: float = 0.1  # a refusal at most this far below the threshold names the nearest unit found (0 = never)
+    nearest_margin: float = 0.15  # a refusal at most this far below the threshold names the nearest unit found (0 = never); set on the laws citizen tune half
     llm_model_path: str = ""
     llm_base_url: str = ""
     llm_model: str = ""
