@@ -86,9 +86,10 @@ class Retriever:
         self._other_topics = self.embedder.queries(topics) if topics else np.zeros((0, self.embedder.dim), np.float32)
         self.documents = document_infos(self.settings.data_dir)
         names = {d.doc_id: d.names for d in self.documents.values()}
-        vocabulary = set().union(*self._terms.values())
+        regulation, news = _vocabularies(self.index, self._terms)
+        vocabulary = regulation | news
         lay = LayTerms(lambda phrase: _known(phrase, vocabulary), skip=frozenset(self.index.glossary.lay_terms))
-        self.reader = QueryReader(self.index.glossary, self.index.accents, _news_only(self.index, self._terms), names, lay)
+        self.reader = QueryReader(self.index.glossary, self.index.accents, frozenset(news - regulation), names, lay)
 
     @property
     def loaded(self) -> bool:
@@ -163,11 +164,13 @@ def _known(phrase: str, vocabulary: set[str]) -> bool:
     return bool(keys) and all(k in vocabulary for k in keys)
 
 
-def _news_only(ix: LoadedIndex, terms: dict[str, set[str]]) -> frozenset[str]:
-    """Words only the news mention (provinces, people): a question using one is about the news."""
+def _vocabularies(ix: LoadedIndex, terms: dict[str, set[str]]) -> tuple[set[str], set[str]]:
+    """The terms of the regulations' units and of the news paragraphs. Together they are what the
+    documents use (for the lay terms); words only the news use (provinces, people) tell a question
+    about the news."""
     regulation = set().union(*(v for k, v in terms.items() if ix.units[k].kind != "paragraph"))
     news = set().union(*(v for k, v in terms.items() if ix.units[k].kind == "paragraph"))
-    return frozenset(news - regulation)
+    return regulation, news
 
 
 def unit_record(scored: ScoredUnit) -> dict:
