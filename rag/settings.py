@@ -63,6 +63,7 @@ class Settings:
     article_spread: int = 4  # each further unit of an already ranked article moves this many places down (0 = off)
     news_penalty: float = 0.1  # most questions are about regulations; news wins on its own facts
     confidence_mix: tuple[float, ...] = (0.3, 0.45, 0.25)  # topic syllables covered, topic bigrams covered, dense
+    topic_size: int = 10  # topic terms counted in full for coverage; further ones (a story's circumstances) count as their square root
     confidence_dense_floor: float = 0.78  # e5 similarity at which the dense part of confidence starts (0 below)
     confidence_dense_span: float = 0.1  # ... and the span over which it rises to 1
     other_topic_weight: float = 4.0  # confidence falls as a question is closer to an uncovered area than to any unit

@@ -248,6 +248,15 @@ def test_an_informal_out_of_scope_question_is_refused(assistant):
     assert assistant.ask("cho e hỏi thủ tục ly hôn ở đâu ạ", mode="extractive").abstained
 
 
+def test_a_question_told_as_a_long_story_is_answered_like_a_short_one(assistant):
+    """Circumstances no clause repeats (the shop, the market, the inspection) must not refuse it."""
+    ans = assistant.ask("Nhà tôi mở cửa hàng bán gạo ở chợ xã, hôm trước đoàn kiểm tra đến nói cái cân điện tử "
+                        "phải kiểm định, vậy tôi mang cân đi kiểm định ở đâu?", mode="extractive")
+    assert not ans.abstained
+    assert "Điều 7, khoản 2, điểm c" in [c.label for c in ans.citations]
+    assert_citations_are_real(ans)
+
+
 def test_a_near_miss_refusal_names_the_nearest_unit_without_citing_it(retriever):
 
     strict = dataclasses.replace(retriever.settings, abstain_threshold=0.99, nearest_margin=0.99)

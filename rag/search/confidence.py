@@ -9,6 +9,8 @@ documents do not cover (`glossary.other_topics`) than to any unit loses confiden
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from rag.query.reading import Query
@@ -16,11 +18,20 @@ from rag.query.words import content_words
 from rag.settings import Settings
 
 
-def coverage(terms: list[str], seen: set[str]) -> tuple[float, float]:
-    """Share of `terms` and of their adjacent pairs found in `seen` (syllables and bigrams)."""
+def topic_weight(n: int, topic_size: int) -> float:
+    """How many of a question's `n` topic terms count: all up to `topic_size`, then the square root
+    of the rest. Why: a question's topic is a handful of terms; a citizen telling a story ("hàng
+    xóm chụp ảnh con gái tôi rồi đăng lên trang bán hàng…") adds circumstances no clause repeats,
+    and counting each of them in full refused such questions for their length alone."""
+    return float(n) if n <= topic_size else topic_size + math.sqrt(n - topic_size)
+
+
+def coverage(terms: list[str], seen: set[str], topic_size: int = 10) -> tuple[float, float]:
+    """Share of `terms` and of their adjacent pairs found in `seen` (syllables and bigrams), out of
+    `topic_weight` of each count."""
     bigrams = [f"{a} {b}" for a, b in zip(terms, terms[1:])]
-    cov1 = sum(t in seen for t in terms) / len(terms)
-    cov2 = sum(t in seen for t in bigrams) / len(bigrams) if bigrams else cov1
+    cov1 = min(1.0, sum(t in seen for t in terms) / topic_weight(len(terms), topic_size))
+    cov2 = min(1.0, sum(t in seen for t in bigrams) / topic_weight(len(bigrams), topic_size)) if bigrams else cov1
     return cov1, cov2
 
 
@@ -31,7 +42,7 @@ def confidence(query: Query, seen: set[str], dense_top: float, other_top: float,
     terms = [t for t in (query.topic_terms or content_words(query.text)) if len(t) > 1]  # "x" names no topic
     if not terms:
         return 0.0
-    cov1, cov2 = coverage(terms, seen)
+    cov1, cov2 = coverage(terms, seen, settings.topic_size)
     w1, w2, w3 = settings.confidence_mix
     dense_part = float(np.clip((dense_top - settings.confidence_dense_floor) / settings.confidence_dense_span, 0, 1))
     score = w1 * cov1 + w2 * cov2 + w3 * dense_part + settings.other_topic_weight * min(0.0, dense_top - other_top)
