@@ -41,6 +41,7 @@ class Settings:
     chunk_tokens: int = 400
     answer_mode: str = "auto"
     abstain_threshold: float = 0.53  # below it, refuse; calibrated on golden + informal tune half + laws tune half together
+    caution_margin: float = 0.07  # an answer less than this above the threshold opens with a caution; on the laws citizen tune half 3 of the 5 answers there cite no gold article (2 answer out-of-scope questions); 15 of 539 on Thông tư 10's sets, all right
     nearest_margin: float = 0.15  # a refusal at most this far below the threshold names the nearest unit found (0 = never); set on the laws citizen tune half
     llm_model_path: str = ""
     llm_base_url: str = ""

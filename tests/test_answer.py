@@ -257,6 +257,18 @@ def test_a_question_told_as_a_long_story_is_answered_like_a_short_one(assistant)
     assert_citations_are_real(ans)
 
 
+def test_an_answer_just_above_the_threshold_opens_with_a_caution_and_still_cites(retriever):
+    question = "Đơn vị nào phụ trách mã số mã vạch?"
+    unsure = _assistant(dataclasses.replace(retriever.settings, caution_margin=1.0), retriever)
+    chunks = list(unsure.stream(question, mode="extractive"))
+    ans = chunks[-1]
+    assert chunks[0] == unsure.scope.caution + "\n\n" and ans.text.startswith(unsure.scope.caution)
+    assert not ans.abstained and ans.citations and "Thông tư 10/2025/TT-BKHCN" in unsure.scope.caution
+    sure = _assistant(dataclasses.replace(retriever.settings, caution_margin=0.0), retriever)
+    assert sure.ask(question, mode="extractive").text == ans.text.removeprefix(unsure.scope.caution + "\n\n")
+    assert not unsure.ask("khoản 2 Điều 7 Thông tư 10", mode="extractive").text.startswith("Lưu ý")  # asked by address
+
+
 def test_a_near_miss_refusal_names_the_nearest_unit_without_citing_it(retriever):
 
     strict = dataclasses.replace(retriever.settings, abstain_threshold=0.99, nearest_margin=0.99)

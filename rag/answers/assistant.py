@@ -16,6 +16,7 @@ Example:
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import time
 from collections.abc import Generator, Iterator
@@ -138,10 +139,16 @@ class Assistant:
         if self._should_abstain(retrieval):
             result = _Result(self.scope.refusal(retrieval.out_of_scope, self._nearest(retrieval)), [], mode, abstained=True)
             yield result.text
-        elif mode == "llm":
-            result = yield from self._llm_answer(question, retrieval, timings, explicit=requested == "llm")
         else:
-            result = yield from self._extractive(question, retrieval)
+            caution = self._caution(retrieval)
+            if caution:
+                yield caution + "\n\n"
+            if mode == "llm":
+                result = yield from self._llm_answer(question, retrieval, timings, explicit=requested == "llm")
+            else:
+                result = yield from self._extractive(question, retrieval)
+            if caution:
+                result = dataclasses.replace(result, text=f"{caution}\n\n{result.text}")
         timings["answer"] = (time.perf_counter() - t0) * 1000 - t_retrieve
         log.info("answered mode=%s abstained=%s conf=%.2f %.0fms", result.mode, result.abstained,
                  retrieval.confidence, sum(timings.values()))
@@ -169,6 +176,15 @@ class Assistant:
 
     def _should_abstain(self, retrieval: Retrieval) -> bool:
         return bool(retrieval.out_of_scope) or retrieval.confidence < self.settings.abstain_threshold
+
+    def _caution(self, retrieval: Retrieval) -> str:
+        """The caution an answer opens with when its confidence is just above the threshold. Why: there
+        a citizen's situation is often only partly what the cited clauses are about (on the laws'
+        citizen-style tuning half, half of those answers cite no gold article)."""
+        s = self.settings
+        if retrieval.referenced or retrieval.confidence >= s.abstain_threshold + s.caution_margin:
+            return ""
+        return self.scope.caution
 
     def _nearest(self, retrieval: Retrieval) -> str | None:
         """Where a near-miss refusal points to: the best unit and its document. Why: questions told in

@@ -27,6 +27,7 @@ class Scope:
     description: str
     examples: tuple[str, ...]
     suggestions: str
+    caution: str
 
     @classmethod
     def of(cls, library: Library) -> "Scope":
@@ -42,7 +43,9 @@ class Scope:
             f"Điều 1 {name} quy định gì?" for name in laws[:3])
         suggestions = (f"Tôi có thể trả lời về nội dung của {phrase}."
                        + (f" Ví dụ: “{examples[0]}”" if examples else ""))
-        return cls(phrase, title, description, examples, suggestions)
+        caution = (f"Lưu ý: {phrase} có thể không nói trực tiếp về mọi chi tiết trong câu hỏi; dưới đây là "
+                   "những quy định gần nhất tìm thấy, hãy đối chiếu với trường hợp cụ thể.")
+        return cls(phrase, title, description, examples, suggestions, caution)
 
     def refusal(self, foreign: str | None, nearest: str | None = None) -> str:
         """The polite refusal, with the nearest unit found when the refusal was a near miss (named,
