@@ -182,3 +182,10 @@ def restore_diacritics(text: str, table: dict[str, tuple[str, int]], max_n: int 
                         votes[i + k][word] += n * n
     out = [max(v, key=v.get) if v else t for t, v in zip(tokens, votes)]
     return re.sub(r"\s+([?.,!;:])", r"\1", " ".join(out))
+
+
+def whole_words(*phrases: str) -> str:
+    """A regex matching any of `phrases` as a whole word sequence, longest first. "&" counts as a
+    word character, so "TĐC" is not found inside "TĐC&CL"."""
+    alternatives = "|".join(sorted(map(re.escape, phrases), key=len, reverse=True))
+    return rf"(?<![\w&])(?:{alternatives})(?![\w&])"

@@ -1,6 +1,8 @@
+import re
+
 import pytest
 
-from rag.text import fold, folded_terms, has_diacritics, normalize, passage_words, syllables, words
+from rag.text import fold, folded_terms, has_diacritics, normalize, passage_words, syllables, whole_words, words
 
 
 @pytest.mark.parametrize("raw, expected", [
@@ -74,3 +76,13 @@ def test_passage_words_segments_each_line_as_words_does():
     text = f"{crumb}\nCông dân có chỗ ở hợp pháp thì được đăng ký thường trú."
     assert passage_words(text) == words(crumb) + words("Công dân có chỗ ở hợp pháp thì được đăng ký thường trú.")
     assert "đăng_ký" in passage_words(text) and "thường_trú" in passage_words(text)
+
+
+@pytest.mark.parametrize("text, found", [
+    ("Trung tâm TĐC thực hiện", ["TĐC"]),
+    ("Chi cục TĐC&CL", []),  # "&" joins words: not the same name
+    ("mã số mã vạch", ["mã số mã vạch"]),  # the longest phrase wins
+    ("mã sốa", []),
+])
+def test_whole_words_match_only_whole_phrases_longest_first(text, found):
+    assert re.findall(whole_words("TĐC", "mã số", "mã số mã vạch"), text) == found

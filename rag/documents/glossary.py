@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.text import fold, has_diacritics, normalize
+from rag.text import fold, has_diacritics, normalize, whole_words
 
 
 MIN_MENTIONS = 3  # see Glossary.without_covered
@@ -111,7 +111,7 @@ class Glossary:
         "ủy ban nhân dân tỉnh"), so that a cue is written once, in full."""
         for abbr, full in sorted(self.expansions.items(), key=lambda kv: -len(kv[0])):
             for form in {abbr, fold(abbr)}:
-                text = re.sub(rf"(?i)(?<![\w&]){re.escape(form)}(?![\w&])", full, text)
+                text = re.sub(whole_words(form), full, text, flags=re.IGNORECASE)
         return text
 
     def _cue_phrases(self, phrases: list[str]) -> list[str]:
@@ -166,7 +166,7 @@ class Glossary:
 
         def named(phrase: str) -> bool:
             key = fold(phrase.strip())
-            return bool(key) and len(re.findall(rf"(?<![\w&]){re.escape(key)}(?![\w&])", hay)) >= MIN_MENTIONS
+            return bool(key) and len(re.findall(whole_words(key), hay)) >= MIN_MENTIONS
 
         topics = tuple(t for t in self.other_topics if not any(named(p) for p in t.split(",")))
         foreign = tuple(b for b in self.foreign_bodies if not named(b))
@@ -184,7 +184,7 @@ def _key(phrase: str, accented: bool) -> str:
 
 
 def _find(needle: str, haystack: str) -> tuple[int, int] | None:
-    m = re.search(rf"(?<![\w&]){re.escape(needle)}(?![\w&])", haystack)
+    m = re.search(whole_words(needle), haystack)
     return (m.start(), m.end()) if m else None
 
 

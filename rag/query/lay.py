@@ -23,7 +23,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from rag.text import normalize
+from rag.text import normalize, whole_words
 
 _FILE = Path(__file__).with_name("lay_terms.json")
 
@@ -43,9 +43,7 @@ class LayTerms:
             alternatives = [a.strip() for a in legal.split(",") if known(a.strip())]
             if alternatives and lay not in skip:
                 self.terms[lay] = ", ".join(alternatives)
-        self._pattern = re.compile(
-            r"(?<![\w&])(" + "|".join(sorted(map(re.escape, self.terms), key=len, reverse=True)) + r")(?![\w&])"
-        ) if self.terms else None
+        self._pattern = re.compile(whole_words(*self.terms)) if self.terms else None
 
     def legal_terms(self, text: str) -> list[str]:
         """The legal terms for the everyday words of `text` (matched with their accents), each once."""

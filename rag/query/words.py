@@ -20,7 +20,7 @@ import re
 from pathlib import Path
 
 from rag.documents.parse import POINT_LETTERS
-from rag.text import fold, has_diacritics, normalize
+from rag.text import fold, has_diacritics, normalize, whole_words
 
 LEXICON_FILE = Path(__file__).with_name("lexicon.json")
 _REF = {
@@ -86,7 +86,7 @@ def _keyed(text: str) -> tuple[str, bool]:
 
 def _phrase_pattern(phrase: str, accented: bool) -> str:
     """A phrase as a whole-word pattern over `_keyed` text."""
-    return rf"(?<![\w&]){re.escape(phrase.lower() if accented else fold(phrase))}(?![\w&])"
+    return whole_words(phrase.lower() if accented else fold(phrase))
 
 
 def blank_phrases(text: str, phrases: list[str]) -> str:
