@@ -6,6 +6,7 @@ import pytest
 from rag.answers.assistant import Assistant
 from rag.answers.grounding import validate_citations
 from rag.documents.parse import Unit
+from rag.evaluation.judge import claims
 
 pytestmark = pytest.mark.model
 
@@ -264,6 +265,8 @@ def test_an_answer_just_above_the_threshold_opens_with_a_caution_and_still_cites
     ans = chunks[-1]
     assert chunks[0] == unsure.scope.caution + "\n\n" and ans.text.startswith(unsure.scope.caution)
     assert not ans.abstained and ans.citations and "Thông tư 10/2025/TT-BKHCN" in unsure.scope.caution
+    assert ans.caution == unsure.scope.caution and ans.to_record()["caution"] is True
+    assert claims(ans) and not any(sentence.startswith("Lưu ý") for sentence, _ in claims(ans))  # judged: the clauses only
     sure = _assistant(dataclasses.replace(retriever.settings, caution_margin=0.0), retriever)
     assert sure.ask(question, mode="extractive").text == ans.text.removeprefix(unsure.scope.caution + "\n\n")
     assert not unsure.ask("khoản 2 Điều 7 Thông tư 10", mode="extractive").text.startswith("Lưu ý")  # asked by address

@@ -79,6 +79,7 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)  # milliseconds per stage
     note: str = ""  # e.g. why the LLM answer fell back to the extractive one
     understood: str = ""  # the question as understood, when reading changed its wording substantially
+    caution: str = ""  # the opening caution of an answer given close above the threshold (also in `text`)
 
     def to_record(self) -> dict:
         """The JSON shape of `ask --jsonl` (plus a few extra fields)."""
@@ -88,6 +89,7 @@ class Answer:
             "retrieved": [unit_record(s) for s in self.retrieved],
             "latency_ms": round(sum(self.timings.values()), 1),
             "standalone": self.standalone, "confidence": self.confidence, "note": self.note,
+            "caution": bool(self.caution),
         }
 
 
@@ -136,6 +138,7 @@ class Assistant:
         retrieval = self.retriever.retrieve(query)
         t_retrieve = (time.perf_counter() - t0) * 1000
         timings: dict[str, float] = {"retrieve": t_retrieve}
+        caution = ""
         if self._should_abstain(retrieval):
             result = _Result(self.scope.refusal(retrieval.out_of_scope, self._nearest(retrieval)), [], mode, abstained=True)
             yield result.text
@@ -154,7 +157,7 @@ class Assistant:
                  retrieval.confidence, sum(timings.values()))
         yield Answer(question, query.text, result.text, self.citations_for(result.units), result.abstained, result.mode,
                      retrieval.units, retrieval.confidence, timings, result.note,
-                     understood=query.text if query.changed else "")
+                     understood=query.text if query.changed else "", caution=caution)
 
     # --- steps --------------------------------------------------------------------------------
     def _resolve_mode(self, mode: str) -> str:

@@ -27,7 +27,7 @@ def claims(answer: Answer) -> list[tuple[str, list[str]]]:
     quotes = {c.n: c for c in answer.citations}
     units = {(s.unit.doc_id, s.unit.label): s.unit for s in answer.retrieved}
     out = []
-    for line in answer.text.splitlines():
+    for line in answer.text.removeprefix(answer.caution).splitlines():  # the caution claims nothing
         for sentence in SENTENCE.split(line.lstrip("- ")):
             plain = re.sub(r"\s+([.,;:!?])", r"\1", MARKER.sub("", sentence)).strip()
             if len(content_words(plain)) < MIN_WORDS or plain.endswith(":"):
