@@ -8,6 +8,8 @@ Example:
     >>> atomic_write_text(Path("out.json"), "{}")
     >>> with atomic_writer(Path("model.bin")) as fh:
     ...     fh.write(b"...")
+    >>> with file_lock(Path("data/.corpus.lock")):
+    ...     ...  # read, change and rewrite the manifest
 """
 from __future__ import annotations
 
@@ -35,6 +37,24 @@ def atomic_writer(path: Path) -> Iterator[BinaryIO]:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+@contextlib.contextmanager
+def file_lock(path: Path) -> Iterator[None]:
+    """Hold an exclusive advisory lock (`flock`) on `path`, created when missing, for the block.
+    Why: a file that is read, changed and rewritten (the corpus manifest) by two processes at once
+    (the admin page and `python -m rag add`, or two app replicas sharing the folder) would keep only
+    one of the changes. Atomic writes alone prevent torn files, not lost updates. Each call opens
+    the file anew, so two threads of one process exclude each other too (the lock is not re-entrant)."""
+    import fcntl
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+b") as fh:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

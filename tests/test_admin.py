@@ -16,6 +16,7 @@ from types import SimpleNamespace
 import pytest
 
 from rag.app.admin import UploadGuard, bearer_ok, mount_admin
+from rag.documents.ingest import LOCK_FILE
 from rag.settings import ROOT, load_settings
 
 from sample_law import LAW  # noqa: E402 - tests/ is on sys.path (rootdir conftest)
@@ -24,9 +25,10 @@ TOKEN = "admin-test-token"
 
 
 def snapshot(folder: Path) -> dict[str, str]:
-    """Every file of `folder` with its content hash: "nothing changed" means this is equal."""
+    """Every file of `folder` with its content hash: "nothing changed" means this is equal (the
+    empty lock file the first edit creates holds no data)."""
     return {str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
-            for p in sorted(folder.rglob("*")) if p.is_file()}
+            for p in sorted(folder.rglob("*")) if p.is_file() and p.name != LOCK_FILE}
 
 
 @pytest.fixture()

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from rag.app.cli import main
-from rag.documents.ingest import add_document, list_documents, remove_document
+from rag.documents.ingest import LOCK_FILE, add_document, list_documents, remove_document
 from rag.documents.readers import UnreadableDocument
 from rag.settings import ROOT, get_settings
 
@@ -133,7 +133,7 @@ def test_add_then_remove_leaves_the_manifest_as_it_was(data, law_docx):
     assert removed["file"] == "99-2024-qh15.txt" and removed["warnings"] == []
     assert json.loads((data / "manifest.json").read_bytes()) == json.loads(before_bytes)
     assert (data / "manifest.json").read_bytes() == before_bytes  # same formatting too
-    assert sorted(p.name for p in data.iterdir()) == before_files
+    assert sorted(p.name for p in data.iterdir() if p.name != LOCK_FILE) == before_files  # the lock file stays
 
 
 def test_remove_unknown_document_is_a_clear_key_error(data):
@@ -251,3 +251,27 @@ def test_added_law_is_indexed_and_cited(capsys, cli_data, law_docx, tmp_path, mo
     first = json.loads(capsys.readouterr().out)["citations"][0]
     assert first["label"] == "Điều 3, khoản 2"  # "quy định tại khoản 1 Điều này": khoản 1 comes with it, verbatim
     assert first["refs"] == [{"label": "Điều 3, khoản 1", "quote": LAW_LINES[LAW_LINES.index("Điều 3. Thời hạn thử nghiệm có kiểm soát") + 1]}]
+
+
+def _add_many(corpus: str, first: int, count: int) -> None:
+    """One writer process: add `count` small laws numbered from `first`."""
+    for n in range(first, first + count):
+        src = Path(corpus).parent / f"law-{n}.txt"
+        src.write_text("\n".join(line.replace(LAW_NUMBER, f"{n}/2024/QH15") for line in LAW_LINES), encoding="utf-8")
+        add_document(src, Path(corpus))
+
+
+def test_concurrent_writers_lose_no_document(data):
+    """Two admins (or the admin page and `python -m rag add`) edit the same corpus at once: every
+    acknowledged add must be in the manifest afterwards (read-change-write of one file)."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")
+    writers = [ctx.Process(target=_add_many, args=(str(data), 100 + 10 * i, 8)) for i in range(4)]
+    for w in writers:
+        w.start()
+    for w in writers:
+        w.join(120)
+    assert [w.exitcode for w in writers] == [0, 0, 0, 0]
+    listed = {e["doc_id"] for e in manifest(data)["documents"]}
+    assert {f"{100 + 10 * i + k}/2024/QH15" for i in range(4) for k in range(8)} <= listed

@@ -92,9 +92,8 @@ class Reindexer:
     """Rebuilds the index in one background thread after corpus changes (requests during a build
     trigger one more build); after each build the service swaps in the new index."""
 
-    def __init__(self, service, build: Callable[[], object] | None = None, corpus_lock: threading.Lock | None = None):
+    def __init__(self, service, build: Callable[[], object] | None = None):
         self.service = service
-        self.corpus_lock = corpus_lock or threading.Lock()
         self._build = build or self._build_index
         self._lock = threading.Lock()
         self._pending = False
@@ -144,12 +143,13 @@ class Reindexer:
     def _build_index(self) -> None:
         """Build from a snapshot of the corpus folder (same bytes, same corpus hash) with the loaded
         embedding model, into the service's index folder (replaced atomically)."""
+        from rag.documents.ingest import corpus_lock
         from rag.search.index import build_index
 
         settings = self.service.settings
         with tempfile.TemporaryDirectory(prefix="rag-corpus-") as tmp:
             snapshot = Path(tmp) / "data"
-            with self.corpus_lock:
+            with corpus_lock(settings.data_dir):  # no half-done edit from this or another process
                 shutil.copytree(settings.data_dir, snapshot)
             build_index(dataclasses.replace(settings, data_dir=snapshot),
                         embedder=self.service.assistant.retriever.embedder, progress=False)
@@ -194,8 +194,7 @@ def mount_admin(app, service, build: Callable[[], object] | None = None) -> Rein
     from rag.documents.ingest import add_document, list_documents, remove_document
 
     settings = service.settings
-    corpus_lock = threading.Lock()  # one corpus edit at a time (the manifest is read, changed, rewritten)
-    reindexer = Reindexer(service, build, corpus_lock)
+    reindexer = Reindexer(service, build)
     app.state.admin_reindexer = reindexer
     max_bytes = settings.max_upload_mb * 1024 * 1024
 
@@ -244,10 +243,8 @@ def mount_admin(app, service, build: Callable[[], object] | None = None) -> Rein
                         return refuse(413, too_big)
                     out.write(chunk)
             try:
-                def add() -> dict:
-                    with corpus_lock:
-                        result = add_document(path, settings.data_dir, **fields)
-                        return parsed_report(result, settings.data_dir)
+                def add() -> dict:  # add_document holds the corpus lock (other processes edit it too)
+                    return parsed_report(add_document(path, settings.data_dir, **fields), settings.data_dir)
 
                 report = await run_in_threadpool(add)
             except ValueError as e:  # UnreadableDocument is a ValueError; both messages are for the user
@@ -262,8 +259,7 @@ def mount_admin(app, service, build: Callable[[], object] | None = None) -> Rein
     def delete(doc_id: str, request: Request):
         require_token(request)
         try:
-            with corpus_lock:
-                removed = remove_document(doc_id, settings.data_dir)
+            removed = remove_document(doc_id, settings.data_dir)
         except KeyError as e:
             return refuse(404, str(e.args[0]) if e.args else f"Không có văn bản “{doc_id}”.")
         except ValueError as e:

@@ -11,7 +11,9 @@ A document whose parse has no article ("Điều 1. …") is refused unless its k
 reads as paragraphs, `corpus.NEWS_KINDS`) and the result says so in `warnings`.
 
 Both writes are atomic (`rag.atomic`); the text file is written before the manifest, so a crash
-leaves at worst an unlisted file, never a manifest naming a missing one. The index is not
+leaves at worst an unlisted file, never a manifest naming a missing one. Every edit holds
+`corpus_lock`, a file lock beside the manifest, so concurrent writers (the admin page,
+`python -m rag add`, replicas sharing the folder) never drop each other's documents. The index is not
 touched: the caller rebuilds it (`python -m rag add` does, unless `--no-build`).
 
 Usage:
@@ -30,7 +32,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from rag.atomic import atomic_write_text
+from rag.atomic import atomic_write_text, file_lock
 from rag.documents.corpus import NEWS_KINDS, Document, load_documents, load_manifest
 from rag.documents.metadata import extract_metadata
 from rag.documents.parse import parse_document
@@ -41,6 +43,12 @@ PARAGRAPH_KINDS = ("news", "other")  # may be added without any "Điều": index
 _KIND_OF_TYPE = {"Luật": "law", "Bộ luật": "law", "Hiến pháp": "law", "Nghị định": "decree",
                  "Thông tư": "circular", "Quyết định": "decision"}
 _RESERVED_FILES = ("manifest.json", "glossary.json")
+LOCK_FILE = ".corpus.lock"
+
+
+def corpus_lock(corpus_dir: Path):
+    """The lock every edit of the corpus folder holds (a context manager; not re-entrant)."""
+    return file_lock(Path(corpus_dir) / LOCK_FILE)
 
 
 def kind_of_type(doc_type: str | None) -> str:
@@ -61,7 +69,11 @@ def add_document(path: Path, corpus_dir: Path, doc_id: str | None = None, title:
     Raises `UnreadableDocument` (a ValueError) when the file gives no text, ValueError when it
     cannot be added (no article for a regulation kind, nothing to index, bad flag).
     """
-    path, corpus_dir = Path(path), Path(corpus_dir)
+    with corpus_lock(corpus_dir):
+        return _add(Path(path), Path(corpus_dir), doc_id, title, kind)
+
+
+def _add(path: Path, corpus_dir: Path, doc_id: str | None, title: str | None, kind: str | None) -> dict:
     if not path.is_file():
         raise ValueError(f"Không tìm thấy tệp {path}.")
     doc_id, title, kind = (_flag(doc_id, "--doc-id"), _flag(title, "--title"), _flag(kind, "--kind"))
@@ -118,6 +130,11 @@ def remove_document(doc_id: str, corpus_dir: Path) -> dict:
     """Remove the manifest entry of `doc_id` and the text file it names; returns the removed entry
     plus "warnings". Raises KeyError (with a Vietnamese message) when no document has that doc_id."""
     corpus_dir = Path(corpus_dir)
+    with corpus_lock(corpus_dir):
+        return _remove(doc_id, corpus_dir)
+
+
+def _remove(doc_id: str, corpus_dir: Path) -> dict:
     manifest = _read_manifest(corpus_dir)
     entry = next((e for e in manifest["documents"] if e.get("doc_id") == doc_id), None)
     if entry is None:
