@@ -93,6 +93,24 @@ def unit(i, text):
 UNITS = [unit(1, "Trung tâm TĐC thực hiện kiểm định phương tiện đo"), unit(2, "Sở quản lý bưu chính trên địa bàn")]
 
 
+def test_a_clause_and_its_own_points_are_never_cited_together():
+    """The clause quotes its points already; the next slot goes to nothing rather than a repeat."""
+    from types import SimpleNamespace
+
+    from rag.answers.extractive import choose_units
+    from rag.search.retriever import ScoredUnit
+    from rag.settings import Settings
+
+    clause = Unit("d#2.1", "d", "clause", "Điều 2, khoản 1", "", "1. Điều kiện: a) một; b) hai.", 0, 30)
+    point_a = Unit("d#2.1.a", "d", "point", "Điều 2, khoản 1, điểm a", "", "a) một;", 14, 21)
+    other = Unit("d#3", "d", "article", "Điều 3", "", "Điều 3. Thời hạn", 40, 56)
+    ranked = [ScoredUnit(clause, 1.0), ScoredUnit(point_a, 0.99), ScoredUnit(other, 0.98)]
+    retrieval = SimpleNamespace(units=ranked, referenced=False, bodies=(), query=SimpleNamespace(asks_who=False))
+    assert [u.label for u in choose_units(retrieval, None, Settings())] == ["Điều 2, khoản 1", "Điều 3"]
+    ranked[0], ranked[1] = ranked[1], ranked[0]  # the point ranked first: the clause is left out
+    assert [u.label for u in choose_units(retrieval, None, Settings())] == ["Điều 2, khoản 1, điểm a", "Điều 3"]
+
+
 @pytest.mark.parametrize("raw, text, cited", [
     ("Trung tâm TĐC kiểm định [1].", "Trung tâm TĐC kiểm định [1].", ["Điều 1"]),
     ("Sở quản lý bưu chính [2]. Trung tâm TĐC kiểm định [1].", "Sở quản lý bưu chính [1].\nTrung tâm TĐC kiểm định [2].",

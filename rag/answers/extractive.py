@@ -54,7 +54,7 @@ class Section:
 
 def choose_units(retrieval: Retrieval, library: Library, settings: Settings) -> list[Unit]:
     """The units worth citing: explicit references, else the best-scoring ones; one per body for "who"
-    questions and for questions that name several bodies."""
+    questions and for questions that name several bodies; never a unit and one that contains it."""
     ranked, limit = retrieval.units, settings.max_cited
     if not ranked:
         return []
@@ -76,7 +76,11 @@ def choose_units(retrieval: Retrieval, library: Library, settings: Settings) -> 
         chosen += [s for s in candidates if s not in chosen]
     else:
         chosen = candidates
-    return [s.unit for s in chosen[:limit]]
+    kept: list[Unit] = []  # a clause already quotes its points: never cite both
+    for s in chosen[:limit]:
+        if not any(k.contains(s.unit) or s.unit.contains(k) for k in kept):
+            kept.append(s.unit)
+    return kept
 
 
 def _group_key(unit: Unit, library: Library) -> str:
