@@ -88,7 +88,7 @@ def test_comment_feedback_lands_in_sqlite(client, live_app):
     assert status.startswith("Đã lưu góp ý") and box == ""
     rows = FeedbackStore(live_app[1].settings.feedback_db).rows()
     assert rows[-1]["comment"] == "Câu trả lời rất rõ ràng" and rows[-1]["rating"] == 0
-    assert "Điều 4, khoản 7" in rows[-1]["citations"]
+    assert "Điều 4, khoản 7 — Thông tư 10/2025/TT-BKHCN" in rows[-1]["citations"]
 
 
 def test_votes_are_stored_with_the_answer_they_rate(client, live_app):
@@ -449,7 +449,7 @@ def test_a_rebuilt_index_is_swapped_in_while_the_chat_keeps_answering(retriever,
         after = final(service, question, session="after")
         assert "24 tháng" in after and "Điều 2, khoản 1" in after
         record = service.feedback.find_answer(_message_id(after), "after")
-        assert "Điều 2, khoản 1" in record["citations"]
+        assert "Điều 2, khoản 1 — Luật Thử nghiệm công nghệ số 99/2024/QH15" in record["citations"]
         assert service.reload_index() is False  # nothing new on disk
     finally:
         service.stop()

@@ -219,7 +219,7 @@ def _print_answer(ans) -> None:
     if ans.citations:
         print("\nNguồn:")
         for c in ans.citations:
-            where = c.title or c.doc_id
+            where = c.document or c.title or c.doc_id  # with its number: two decisions may share a title
             print(f"[{c.n}] {c.label or where} — {where}\n    “{_clip(c.quote, 300)}”")
             for r in c.refs:
                 print(f"    ↳ dẫn chiếu {r.label}: “{_clip(r.quote, 160)}”")

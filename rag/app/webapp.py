@@ -403,7 +403,9 @@ class FeedbackUnavailable(RuntimeError):
 
 
 def _labels(answer: Answer) -> list[str]:
-    return [c.label or c.doc_id for c in answer.citations]
+    """What feedback stores per citation: the address and the document, which tell apart the same
+    "Điều 3" of two documents ("Điều 3, khoản 1 — Quyết định … 12/2026/QĐ-UBND")."""
+    return [f"{c.label} — {c.document or c.doc_id}" if c.label else c.document or c.doc_id for c in answer.citations]
 
 
 def _rating(liked: object) -> int | None:
