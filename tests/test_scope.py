@@ -52,3 +52,18 @@ def test_a_question_naming_a_document_and_an_article_gets_that_article(with_marr
     assert ans.citations[0].doc_id == "52/2014/QH13" and ans.citations[0].article == 8
     ans = with_marriage_law.ask("khoản 2 Điều 10 Thông tư 10 nói gì?", mode="extractive")
     assert ans.citations[0].doc_id == "10/2025/TT-BKHCN" and (ans.citations[0].article, ans.citations[0].clause) == (10, 2)
+
+
+def test_the_refusal_stays_short_however_many_documents_are_loaded():
+    from types import SimpleNamespace
+
+    from rag.answers.scope import Scope
+    from rag.documents.corpus import DocumentInfo
+
+    docs = {f"{n}/2026/QĐ-UBND": DocumentInfo(f"{n}/2026/QĐ-UBND", "decision", f"Quyết định ban hành quy định số {n} "
+                                             "về quản lý vườn ươm doanh nghiệp khởi nghiệp sáng tạo") for n in range(1, 6)}
+    library = SimpleNamespace(documents=docs, glossary=SimpleNamespace(bodies=(), examples=()))
+    refusal = Scope.of(library).refusal(None)
+    assert "và 4 văn bản khác" in refusal and refusal.count("vườn ươm") == 1 and len(refusal) < 400
+    two = dict(list(docs.items())[:2])
+    assert Scope.of(SimpleNamespace(documents=two, glossary=library.glossary)).documents_phrase.count("Quyết định") == 2

@@ -34,16 +34,16 @@ class Scope:
         docs = list(library.documents.values())
         laws = [d.name for d in docs if not d.is_news]
         news = sum(d.is_news for d in docs)
-        shown = laws if len(laws) <= 4 else [*laws[:3], f"{len(laws) - 3} văn bản khác"]
+        shown = laws if len(laws) <= 2 else [laws[0], f"{len(laws) - 1} văn bản khác"]  # names are long
         phrase = _join(shown + ([f"{news} tin bài liên quan"] if news else [])) if docs else "các văn bản đã nạp"
         title = f"Trợ lý tra cứu {laws[0]}" if len(laws) == 1 else "Trợ lý tra cứu văn bản pháp luật"
         bodies = [b.name for b in library.glossary.bodies]
         description = f"Hỏi đáp về {phrase}" + (f": nhiệm vụ của {_join(bodies[:4])}…" if bodies else ".")
         examples = tuple(library.glossary.examples) or tuple(
-            f"Điều 1 {name} quy định gì?" for name in laws[:3])
-        suggestions = (f"Tôi có thể trả lời về nội dung của {phrase}."
+            f"Điều 1 {d.short_name} quy định gì?" for d in docs if not d.is_news)[:3]
+        suggestions = ("Tôi có thể trả lời về nội dung của các văn bản này."
                        + (f" Ví dụ: “{examples[0]}”" if examples else ""))
-        caution = (f"Lưu ý: {phrase} có thể không nói trực tiếp về mọi chi tiết trong câu hỏi; dưới đây là "
+        caution = ("Lưu ý: các văn bản có thể không nói trực tiếp về mọi chi tiết trong câu hỏi; dưới đây là "
                    "những quy định gần nhất tìm thấy, hãy đối chiếu với trường hợp cụ thể.")
         return cls(phrase, title, description, examples, suggestions, caution)
 

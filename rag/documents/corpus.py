@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 NEWS_KINDS = ("news",)  # parsed as paragraphs; every other kind as articles
+_TYPE = re.compile(r"(Bộ luật|Luật|Nghị định|Thông tư liên tịch|Thông tư|Quyết định|Nghị quyết|Chỉ thị|Hiến pháp)")
 
 # Lines that are page furniture, not article text (seen on provincial portals and news sites).
 _DEBRIS = re.compile(
@@ -76,6 +77,15 @@ class DocumentInfo:
 
 
     @property
+    def short_name(self) -> str:
+        """The name, or "<type> <number>" ("Quyết định 12/2026/QĐ-UBND") when the name is long:
+        for example questions, where a 100-character title reads badly."""
+        kind = _TYPE.match(self.title)
+        if len(self.name) <= 60 or not kind or "/" not in self.doc_id or self.is_news:
+            return self.name
+        return f"{kind.group(1)} {self.doc_id}"
+
+    @property
     def names(self) -> tuple[str, ...]:
         """How a question may name the document: its number, its title (with and without "và" and
         commas), and "<type> <first number>" ("Thông tư 10", "Nghị định 150")."""
@@ -85,8 +95,7 @@ class DocumentInfo:
         short = re.sub(r"[,]|\bvà\b", " ", title)
         out = [self.doc_id, title, " ".join(short.split())]
         m = re.match(r"(\d+)/(\d{4})", self.doc_id)
-        kind = re.match(r"(Bộ luật|Luật|Nghị định|Thông tư liên tịch|Thông tư|Quyết định|Nghị quyết|Chỉ thị|Hiến pháp)",
-                        self.title)
+        kind = _TYPE.match(self.title)
         if m and kind:
             out += [f"{kind.group(1)} {m.group(1)}", f"{kind.group(1)} {m.group(1)}/{m.group(2)}"]
         return tuple(dict.fromkeys(n for n in out if len(n) >= 4))
