@@ -146,3 +146,26 @@ def test_json_line_falls_back_to_an_error_when_the_record_is_not_strict():
         assert strict(line) == {"id": 1, "error": strict(line)["error"]} and line.encode("utf-8")
     assert json_line({"id": "a\u2028b", "answer": "c\u2029d"}).splitlines() == [
         '{"id": "a\\u2028b", "answer": "c\\u2029d"}']
+
+
+def test_no_question_is_told_what_to_give(capsys):
+    with pytest.raises(SystemExit):
+        main(["ask"])
+    err = capsys.readouterr().err
+    assert "give a QUESTION, or --jsonl" in err and "not both" not in err
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(built_index):
+    """`python -m rag retrieve --jsonl < big.jsonl | head -1`: the closed pipe ends the batch quietly."""
+    import subprocess
+    import sys
+
+    lines = "".join(json.dumps({"id": i, "question": "mã số mã vạch"}) + "\n" for i in range(300)).encode()
+    proc = subprocess.Popen([sys.executable, "-m", "rag", "retrieve", "--jsonl"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdin.write(lines)
+    proc.stdin.close()
+    assert json.loads(proc.stdout.readline())["id"] == 0
+    proc.stdout.close()
+    err = proc.stderr.read().decode()
+    assert proc.wait(120) == 1 and "Traceback" not in err and "BrokenPipe" not in err

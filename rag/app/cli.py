@@ -33,6 +33,14 @@ _LINE_BREAKS = {"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"}
 _INTERNAL_ERROR = "Lỗi nội bộ khi xử lý dòng này; các dòng khác vẫn được xử lý."
 
 
+def _one_input(args: argparse.Namespace) -> None:
+    """`ask` and `retrieve` read one QUESTION or a JSONL batch on stdin: exactly one of them."""
+    if args.jsonl and args.question is not None:
+        args.usage_error("give either a QUESTION or --jsonl (questions on stdin), not both")
+    if not args.jsonl and args.question is None:
+        args.usage_error("give a QUESTION, or --jsonl with questions on stdin")
+
+
 def _parse_int(text: str) -> int | str:
     """JSON integers: an int up to 50 digits; a longer one stays text (truncated), so it never hits
     Python's int↔str conversion limit (4,300 digits) and the line is still answered."""
@@ -181,8 +189,7 @@ def cmd_retrieve(args: argparse.Namespace) -> int:
     from rag.search.retriever import unit_record
 
     settings = get_settings()
-    if args.jsonl == (args.question is not None):
-        args.usage_error("give either a QUESTION or --jsonl (questions on stdin), not both")
+    _one_input(args)
     retriever = _retriever()
 
     def handle(item: dict) -> dict:
@@ -258,8 +265,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     JSON:    python -m rag ask "Thủ tục đăng ký kết hôn?" --json
     Batch:   python -m rag ask --jsonl --mode extractive < questions.jsonl
     """
-    if args.jsonl == (args.question is not None):
-        args.usage_error("give either a QUESTION or --jsonl (questions on stdin), not both")
+    _one_input(args)
     assistant = _assistant()
 
     def handle(item: dict) -> dict:
@@ -549,7 +555,6 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
-    logging.getLogger("bm25s").setLevel(logging.WARNING)
     from rag.search.index import IndexStale
     from rag.query.question import BadQuestion
 
@@ -560,3 +565,6 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `… | head` closed the pipe: stop quietly (Python's documented recipe)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1

@@ -59,10 +59,17 @@ def _fingerprint(settings: Settings) -> dict:
             "chunk_tokens": settings.chunk_tokens, "lexicon": lexicon_hash}
 
 
-def _bm25(token_lists: list[list[str]]):
+def _bm25s():
+    """The bm25s module, quiet: importing it sets its own logger to DEBUG, which printed "Building
+    index from tokens" into every build, so the level is set after the import."""
     import bm25s
 
-    bm = bm25s.BM25(k1=1.2, b=0.75)
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
+
+
+def _bm25(token_lists: list[list[str]]):
+    bm = _bm25s().BM25(k1=1.2, b=0.75)
     bm.index(token_lists, show_progress=False)
     return bm
 
@@ -201,8 +208,9 @@ def load_index(settings: Settings, rebuild: bool = False, progress: bool = False
 
 
 def _read(root: Path, manifest: dict) -> LoadedIndex:
-    import bm25s
     import faiss
+
+    bm25s = _bm25s()
 
     units = {d["uid"]: Unit(**d) for d in json.loads((root / "units.json").read_text(encoding="utf-8"))}
     glossary = Glossary.from_dict(json.loads((root / "glossary.json").read_text(encoding="utf-8")))
