@@ -18,7 +18,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 setup: $(VENV)/.installed
-	$(PY) -m rag build
+	$(PY) -m rag build --if-stale
 
 run: setup
 	$(PY) -m rag serve

@@ -4,6 +4,7 @@ import json
 import pytest
 
 from rag.app.cli import main
+from rag.settings import get_settings
 
 pytestmark = pytest.mark.model
 
@@ -127,3 +128,14 @@ def test_eval_judge_without_an_llm_is_a_one_line_error(capsys, monkeypatch, buil
     monkeypatch.setenv("RAG_LLM_MODEL_PATH", str(tmp_path / "absent.gguf"))
     code, _, err = run(capsys, ["eval", "--quick", "--judge", "--reports-dir", str(tmp_path)])
     assert code == 1 and err.startswith("Lỗi:") and "setup-llm" in err
+
+
+def test_build_if_stale_skips_a_current_index_and_builds_a_missing_one(capsys, monkeypatch, built_index, tmp_path):
+    manifest = built_index.index_dir / "current" / "manifest.json"
+    before = manifest.read_bytes()
+    assert main(["build", "--if-stale", "--quiet"]) == 0
+    assert "không cần xây dựng lại" in capsys.readouterr().out and manifest.read_bytes() == before
+    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
+    get_settings.cache_clear()
+    assert main(["build", "--if-stale", "--quiet"]) == 0
+    assert "Đã xây dựng chỉ mục" in capsys.readouterr().out and (tmp_path / "index" / "current" / "manifest.json").is_file()

@@ -161,10 +161,19 @@ def cmd_build(args: argparse.Namespace) -> int:
     """Build or refresh the index from data/ (parse, embed, FAISS + BM25), with a progress bar.
 
     Example: python -m rag build
+             python -m rag build --if-stale   (what `make run` does: nothing when the index is current)
     """
-    from rag.search.index import build_index
+    from rag.search.index import IndexStale, build_index, check_index
 
-    path = build_index(get_settings(), progress=not args.quiet)
+    settings = get_settings()
+    if args.if_stale:
+        try:
+            manifest = check_index(settings)
+            print(f"Chỉ mục đã cập nhật ({manifest['units']} đơn vị): không cần xây dựng lại.")
+            return 0
+        except IndexStale:
+            pass
+    path = build_index(settings, progress=not args.quiet)
     manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
     print(f"Đã xây dựng chỉ mục: {manifest['units']} đơn vị, {manifest['nodes']} nút, "
           f"{manifest['build_seconds']} giây → {path}")
@@ -499,6 +508,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     b = add("build", cmd_build, "build or refresh the index")
     b.add_argument("--quiet", action="store_true", help="no progress bar")
+    b.add_argument("--if-stale", action="store_true", help="only when the index is missing, out of date or damaged")
     r = add("retrieve", cmd_retrieve, "rank the units that answer a question")
     r.add_argument("question", nargs="?", help="the question (omit with --jsonl)")
     r.set_defaults(usage_error=r.error)

@@ -584,5 +584,7 @@ def wait_for_url(url: str, timeout: float = 120.0) -> bool:
 def serve(host: str = "127.0.0.1", port: int = 7860) -> None:
     import uvicorn
 
-    print(f"Đang tải chỉ mục và mô hình… rồi mở http://{host}:{port}")
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
+    print("Đang tải chỉ mục và mô hình…", flush=True)
+    app = create_app()  # loads the index and the model before the port opens
+    print(f"Sẵn sàng: mở http://{host}:{port} (Ctrl+C để dừng)", flush=True)
+    uvicorn.run(app, host=host, port=port, log_level="warning")
