@@ -193,6 +193,13 @@ def test_txt_that_is_binary_is_refused(tmp_path):
     assert "không phải" in unreadable(path)
 
 
+@pytest.mark.parametrize("name", ["rong.docx", "rong.pdf", "rong.html", "rong.txt"])
+def test_a_zero_byte_file_is_called_empty_not_the_wrong_format(tmp_path, name):
+    path = tmp_path / name
+    path.write_bytes(b"")
+    assert "tệp rỗng (0 byte)" in unreadable(path)
+
+
 def test_empty_txt_is_refused(tmp_path):
     path = tmp_path / "rong.txt"
     path.write_bytes(b"\xef\xbb\xbf \r\n\t\n")

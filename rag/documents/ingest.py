@@ -109,7 +109,8 @@ def _add(path: Path, corpus_dir: Path, doc_id: str | None, title: str | None, ki
         kind = paragraph_kind
         units = parse_document(Document(doc_id, file, kind, title, text))
     if not units:
-        raise ValueError(f"Tệp {path.name}: không có đoạn văn nào đủ dài để tìm kiếm; văn bản không được thêm.")
+        raise ValueError(f"Tệp {path.name}: không có đoạn văn nào đủ dài để tìm kiếm (mỗi đoạn cần ít nhất 15 từ; "
+                         f"đoạn ngắn hơn được coi là chú thích ảnh, tên tác giả); văn bản không được thêm.")
     if old is not None:
         warnings.append(f"Văn bản {doc_id} đã có trong kho: bản cũ được thay thế.")
 

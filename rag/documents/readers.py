@@ -69,7 +69,10 @@ def read_document(path: Path) -> str:
         raise UnreadableDocument(
             f"Tệp {path.name}: định dạng không được hỗ trợ. Các định dạng được hỗ trợ: {supported}."
         )
-    text = normalize_text(reader(path.read_bytes(), path.name))
+    data = path.read_bytes()
+    if not data:  # before the reader, which would call an empty .docx or .pdf "not a Word/PDF file"
+        raise UnreadableDocument(f"Tệp {path.name}: tệp rỗng (0 byte).")
+    text = normalize_text(reader(data, path.name))
     if not text:
         raise UnreadableDocument(f"Tệp {path.name}: tài liệu rỗng, không có nội dung văn bản.")
     return text
