@@ -21,6 +21,16 @@ def test_english_phrases_match_longest_first_and_once():
     assert terms == ["Trung tâm Chuyển đổi số", "nhiệm vụ, quyền hạn"]
 
 
+@pytest.mark.parametrize("text, expanded", [
+    ("Tôi muốn kiểm định cân điện tử", True),
+    ("kiem dinh can dien tu o dau", True),  # typed without accents: "can" may be "cân"
+    ("Căn cứ Nghị định số 133/2025/NĐ-CP", False),  # accented: "căn" is not "cân"
+    ("Tôi cần giấy tờ gì?", False),
+])
+def test_a_lay_term_matches_with_its_accents_when_the_text_has_them(text, expanded):
+    assert ("phương tiện đo" in G.expand(text)) is expanded
+
+
 def test_the_aspect_phrase_is_blanked_once_and_the_topic_kept():
     rest = G.residual("Sở có nhiệm vụ gì về đánh giá, nghiệm thu nhiệm vụ khoa học?")
     assert "nhiệm vụ khoa học" in rest and "sở" not in rest.split()

@@ -61,6 +61,24 @@ def test_nodes_carry_the_label_and_parent_child_links(built_index):
     assert "Trung tâm TĐC" in node.text and "mã số, mã vạch" in node.text
 
 
+def test_every_piece_of_a_long_unit_carries_the_unit_head():
+    from pathlib import Path
+
+    from rag.documents.glossary import load_glossary
+    from rag.documents.parse import Unit
+    from rag.search.nodes import index_texts, token_counter
+
+    text = " ".join(f"Câu số {i} nói về việc kiểm định phương tiện đo trên địa bàn tỉnh." for i in range(120))
+    unit = Unit("d#Điều 5, khoản 1", "d", "clause", "Điều 5, khoản 1", "Luật Thử › Điều 5. Kiểm định", text, 0,
+                len(text), article=5, clause=1, own_text=text)
+    empty = load_glossary(Path("/nonexistent"))  # no glossary file: what any corpus without an overlay gets
+    pieces = index_texts(unit, empty, 400)
+    assert len(pieces) > 2
+    assert all(p.startswith("Luật Thử › Điều 5. Kiểm định\nĐiều 5, khoản 1. ") for p in pieces)
+    assert all(len(token_counter().encode(p)) <= 400 for p in pieces)
+    assert index_texts(unit, empty, 100_000) == [f"Luật Thử › Điều 5. Kiểm định\nĐiều 5, khoản 1. {text}"]
+
+
 @pytest.mark.parametrize("damage", ["truncate", "delete"])
 def test_a_damaged_index_is_detected_without_paths_and_rebuilt(tmp_path, built_index, damage):
     import shutil

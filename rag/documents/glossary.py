@@ -58,11 +58,14 @@ class Glossary:
                    tuple(d.get("examples", ())), tuple(d.get("actors", ())))
 
     def expand(self, text: str) -> str:
-        """Append the expansion of every abbreviation found (diacritics optional) to `text`."""
+        """Append the expansion of every abbreviation found (diacritics optional) and the legal term of
+        every lay term to `text`. Lay terms match with their accents when `text` has any: folded, "cân"
+        (scale) was found in every "căn cứ" and "cần" of the documents and of questions."""
         folded = fold(text)
         extra = [exp for abbr, exp in self.expansions.items() if _find(fold(abbr), folded)]
         extra += self.english_terms(text)
-        extra += [legal for lay, legal in self.lay_terms.items() if _find(fold(lay), folded)]
+        hay, accented = self._haystack(text)
+        extra += [legal for lay, legal in self.lay_terms.items() if _find(_key(lay, accented), hay)]
         return text if not extra else f"{text} ({'; '.join(dict.fromkeys(extra))})"
 
     def english_terms(self, text: str) -> list[str]:

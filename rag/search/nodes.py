@@ -27,22 +27,32 @@ def token_counter():
     return tiktoken.get_encoding("o200k_base")
 
 
-def index_text(unit: Unit, glossary: Glossary) -> str:
-    """What retrieval sees for a unit: breadcrumb, the body it belongs to, then its own text."""
+def _head(unit: Unit, glossary: Glossary) -> str:
+    """Breadcrumb, the body the unit belongs to, and its label: the context every node of it carries."""
     body = glossary.body_of(unit.doc_id, unit.article)
     head = f"{unit.breadcrumb}" + (f" ({body.short}; {body.name})" if body else "")
     label = f"{unit.label}. " if unit.article is not None else ""
-    return glossary.expand(f"{head}\n{label}{unit.own_text}")
+    return f"{head}\n{label}"
 
 
-def _split(text: str, budget: int) -> list[str]:
+def index_text(unit: Unit, glossary: Glossary) -> str:
+    """What retrieval sees for a unit: breadcrumb, the body it belongs to, then its own text."""
+    return glossary.expand(_head(unit, glossary) + unit.own_text)
+
+
+def index_texts(unit: Unit, glossary: Glossary, budget: int) -> list[str]:
+    """`index_text`, or for a unit over `budget` tiktoken tokens its text in pieces, each under the
+    unit's head. Why each: a piece without it ("Trung tâm TĐC được thực hiện cơ chế tự chủ…", or a
+    bare list of abbreviation expansions) matched questions it has no context for."""
     from llama_index.core.node_parser import SentenceSplitter
 
-    enc = token_counter()
-    if len(enc.encode(text)) <= budget:
-        return [text]
-    splitter = SentenceSplitter(chunk_size=budget, chunk_overlap=budget // 8, tokenizer=enc.encode)
-    return splitter.split_text(text)
+    whole, enc = index_text(unit, glossary), token_counter()
+    if len(enc.encode(whole)) <= budget:
+        return [whole]
+    head = _head(unit, glossary)
+    room = max(budget - len(enc.encode(head)), budget // 2)
+    splitter = SentenceSplitter(chunk_size=room, chunk_overlap=room // 8, tokenizer=enc.encode)
+    return [glossary.expand(head + part) for part in splitter.split_text(unit.own_text)]
 
 
 def build_nodes(units: list[Unit], glossary: Glossary, token_budget: int) -> list[TextNode]:
@@ -51,7 +61,7 @@ def build_nodes(units: list[Unit], glossary: Glossary, token_budget: int) -> lis
     for u in units:
         if not u.own_text.strip():
             continue
-        parts = _split(index_text(u, glossary), token_budget)
+        parts = index_texts(u, glossary, token_budget)
         for i, part in enumerate(parts):
             node = TextNode(
                 id_=u.uid if len(parts) == 1 else f"{u.uid}~{i + 1}",
