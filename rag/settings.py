@@ -41,7 +41,10 @@ class Settings:
     chunk_tokens: int = 400
     answer_mode: str = "auto"
     abstain_threshold: float = 0.53  # below it, refuse; calibrated on golden + informal tune half + laws tune half together
-    caution_margin: float = 0.07  # an answer less than this above the threshold opens with a caution; on the laws citizen tune half 3 of the 5 answers there cite no gold article (2 answer out-of-scope questions); 15 of 539 on Thông tư 10's sets, all right
+    # An answer less than this above the threshold opens with a caution. On the laws citizen tune half
+    # 3 of the 5 answers there cite no gold article (2 answer out-of-scope questions); 15 of 539 on
+    # Thông tư 10's sets get it, all right.
+    caution_margin: float = 0.07
     nearest_margin: float = 0.15  # a refusal at most this far below the threshold names the nearest unit found (0 = never); set on the laws citizen tune half
     llm_model_path: str = ""
     llm_base_url: str = ""
@@ -64,7 +67,7 @@ class Settings:
     article_spread: int = 4  # each further unit of an already ranked article moves this many places down (0 = off)
     news_penalty: float = 0.1  # most questions are about regulations; news wins on its own facts
     confidence_mix: tuple[float, ...] = (0.3, 0.45, 0.25)  # topic syllables covered, topic bigrams covered, dense
-    topic_size: int = 10  # topic terms counted in full for coverage; further ones (a story's circumstances) count as their square root
+    topic_size: int = 10  # topic terms counted in full by coverage; further ones (a story's details) count as a square root
     confidence_dense_floor: float = 0.78  # e5 similarity at which the dense part of confidence starts (0 below)
     confidence_dense_span: float = 0.1  # ... and the span over which it rises to 1
     other_topic_weight: float = 4.0  # confidence falls as a question is closer to an uncovered area than to any unit
