@@ -60,7 +60,7 @@ def test_retrieve_jsonl_output_schema(capsys, monkeypatch, built_index):
 
 
 def test_retrieve_needs_a_question_or_jsonl(capsys, built_index):
-    with pytest.raises(SystemExit, match="either a QUESTION or --jsonl"):
+    with pytest.raises(SystemExit, match="give a QUESTION, or --jsonl"):
         main(["retrieve"])
 
 

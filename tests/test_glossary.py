@@ -31,6 +31,12 @@ def test_a_lay_term_matches_with_its_accents_when_the_text_has_them(text, expand
     assert ("phương tiện đo" in G.expand(text)) is expanded
 
 
+def test_a_question_typed_without_accents_matches_lay_terms_as_typed():
+    """"kiem dinh can" had its accents guessed as "kiểm định cần": the lay term is matched as typed."""
+    assert "phương tiện đo" in G.expand("kiểm định cần ở đâu", typed_accents=False)
+    assert "phương tiện đo" not in G.expand("kiểm định cần ở đâu")
+
+
 def test_the_aspect_phrase_is_blanked_once_and_the_topic_kept():
     rest = G.residual("Sở có nhiệm vụ gì về đánh giá, nghiệm thu nhiệm vụ khoa học?")
     assert "nhiệm vụ khoa học" in rest and "sở" not in rest.split()

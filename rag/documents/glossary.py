@@ -57,14 +57,16 @@ class Glossary:
                    d["lay_terms"], tuple(d["other_topics"]), d["role_cues"],
                    tuple(d.get("examples", ())), tuple(d.get("actors", ())))
 
-    def expand(self, text: str) -> str:
+    def expand(self, text: str, typed_accents: bool = True) -> str:
         """Append the expansion of every abbreviation found (diacritics optional) and the legal term of
         every lay term to `text`. Lay terms match with their accents when `text` has any: folded, "cân"
-        (scale) was found in every "căn cứ" and "cần" of the documents and of questions."""
+        (scale) was found in every "căn cứ" and "cần" of the documents and of questions. A question
+        typed without accents (`typed_accents=False`) has guessed ones ("kiem dinh can" read as "kiểm
+        định cần"): its lay terms match folded, as typed."""
         folded = fold(text)
         extra = [exp for abbr, exp in self.expansions.items() if _find(fold(abbr), folded)]
         extra += self.english_terms(text)
-        hay, accented = self._haystack(text)
+        hay, accented = self._haystack(text) if typed_accents else (f" {folded} ", False)
         extra += [legal for lay, legal in self.lay_terms.items() if _find(_key(lay, accented), hay)]
         return text if not extra else f"{text} ({'; '.join(dict.fromkeys(extra))})"
 

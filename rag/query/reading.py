@@ -89,14 +89,14 @@ class QueryReader:
         if not accented and not english:
             text = restore_diacritics(text, self.accents)
         subject = "; ".join(g.english_terms(text)) if english else text  # Vietnamese wording, for names
-        topic_terms = self._topic_terms(text, english)
+        topic_terms = self._topic_terms(text, english, accented)
         about_news = bool(set(topic_terms) & self.news_only)
         named = () if about_news else tuple(g.bodies_in(subject))
         defining = frozenset(g.cued_articles(subject, overriding=True))
         bodies = () if defining else named  # a body being defined is what is asked about, not who acts
-        dense = g.expand(text)
+        dense = g.expand(text, accented)
         topic = g.residual(subject)
-        lexical = g.expand(topic) if named and content_words(topic) else dense
+        lexical = g.expand(topic, accented) if named and content_words(topic) else dense
         aspects = tuple(g.aspects_in(subject)) if bodies and not content_words(topic) else ()
         cued = frozenset() if bodies or about_news or defining else frozenset(g.cued_articles(subject))
         return Query(
@@ -119,15 +119,15 @@ class QueryReader:
                 hay = hay[: m.start()] + " " * (m.end() - m.start()) + hay[m.end():]
         return tuple(found)
 
-    def _expand(self, text: str) -> str:
+    def _expand(self, text: str, typed_accents: bool) -> str:
         """`text` with the glossary's expansions and the general lay terms' legal terms appended (for
         topic coverage only: see `rag.query.lay`)."""
-        out = self.glossary.expand(text)
+        out = self.glossary.expand(text, typed_accents)
         legal = [t for t in (self.lay_terms.legal_terms(text) if self.lay_terms else []) if t not in out]
         return f"{out} ({'; '.join(legal)})" if legal else out
 
-    def _topic_terms(self, text: str, english: bool) -> list[str]:
+    def _topic_terms(self, text: str, english: bool, typed_accents: bool) -> list[str]:
         """Content words of the topic: body names removed, abbreviations expanded then dropped."""
         g = self.glossary
-        topic = self._expand(g.residual(text)) if not english else g.expand(text)[len(text):]
+        topic = self._expand(g.residual(text), typed_accents) if not english else g.expand(text)[len(text):]
         return [t for t in content_words(topic) if t not in self._abbreviation_terms]
