@@ -75,7 +75,6 @@ class DocumentInfo:
             return self.title[: self.title.index(self.doc_id) + len(self.doc_id)]
         return f"{self.title} {self.doc_id}" if "/" in self.doc_id else self.title
 
-
     @property
     def short_name(self) -> str:
         """The name, or "<type> <number>" ("Quyết định 12/2026/QĐ-UBND") when the name is long:

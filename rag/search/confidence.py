@@ -26,7 +26,7 @@ def topic_weight(n: int, topic_size: int) -> float:
     return float(n) if n <= topic_size else topic_size + math.sqrt(n - topic_size)
 
 
-def coverage(terms: list[str], seen: set[str], topic_size: int = 10) -> tuple[float, float]:
+def coverage(terms: list[str], seen: set[str], topic_size: int) -> tuple[float, float]:
     """Share of `terms` and of their adjacent pairs found in `seen` (syllables and bigrams), out of
     `topic_weight` of each count."""
     bigrams = [f"{a} {b}" for a, b in zip(terms, terms[1:])]
