@@ -24,7 +24,7 @@ def test_control_characters_are_removed_and_text_kept():
 
 
 @pytest.mark.parametrize("question, titles", [
-    ("Luật Tiếp cận thông tin áp dụng cho ai?", ("đối tượng áp dụng",)),
+    ("Luật Tiếp cận thông tin áp dụng cho ai?", ("đối tượng áp dụng", "phạm vi điều chỉnh")),
     ("Thế nào là tiếp cận thông tin, định nghĩa ra sao?", ("giải thích từ ngữ",)),
     ("luat nay co hieu luc tu ngay nao", ("hiệu lực",)),  # typed without diacritics
     ("Những hành vi nào bị cấm?", ("nghiêm cấm", "bị cấm")),
