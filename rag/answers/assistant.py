@@ -140,7 +140,7 @@ class Assistant:
         timings: dict[str, float] = {"retrieve": t_retrieve}
         caution = ""
         if self._should_abstain(retrieval):
-            result = _Result(self.scope.refusal(retrieval.out_of_scope, self._nearest(retrieval)), [], mode, abstained=True)
+            result = _Result(self._refusal(retrieval), [], mode, abstained=True)
             yield result.text
         else:
             caution = self._caution(retrieval)
@@ -178,7 +178,14 @@ class Assistant:
         return self.llm_backend().condense(question, list(history))
 
     def _should_abstain(self, retrieval: Retrieval) -> bool:
-        return bool(retrieval.out_of_scope) or retrieval.confidence < self.settings.abstain_threshold
+        return bool(retrieval.out_of_scope or retrieval.missing) or retrieval.confidence < self.settings.abstain_threshold
+
+    def _refusal(self, retrieval: Retrieval) -> str:
+        """The refusal for this retrieval: an address no document has, an uncovered area, or a miss."""
+        if retrieval.missing:
+            named = [self.library.document(d).short_name for d in retrieval.query.documents]
+            return self.scope.no_such_unit(retrieval.missing, " và ".join(named))
+        return self.scope.refusal(retrieval.out_of_scope, self._nearest(retrieval))
 
     def _caution(self, retrieval: Retrieval) -> str:
         """The caution an answer opens with when its confidence is just above the threshold. Why: there

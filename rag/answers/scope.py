@@ -47,6 +47,10 @@ class Scope:
                    "những quy định gần nhất tìm thấy, hãy đối chiếu với trường hợp cụ thể.")
         return cls(phrase, title, description, examples, suggestions, caution)
 
+    def no_such_unit(self, address: str, where: str = "") -> str:
+        """"Điều 99" asked for and absent: say so, in the documents the question named or in all."""
+        return f"Xin lỗi, {where or self.documents_phrase} không có {address}.\n\n{self.suggestions}"
+
     def refusal(self, foreign: str | None, nearest: str | None = None) -> str:
         """The polite refusal, with the nearest unit found when the refusal was a near miss (named,
         not quoted: it is a place to look, not an answer), then what the assistant can answer."""

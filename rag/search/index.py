@@ -158,6 +158,12 @@ class LoadedIndex:
                  and (u.article, u.clause, u.point) == want and (not documents or u.doc_id in documents)]
         return found if len({u.doc_id for u in found}) == 1 else []
 
+    def has(self, reference: dict, documents: tuple[str, ...] = ()) -> bool:
+        """Whether any of the documents named (or any document) has the unit at `reference`."""
+        want = (reference.get("article"), reference.get("clause"), reference.get("point"))
+        return any((u.article, u.clause, u.point) == want and (not documents or u.doc_id in documents)
+                   for u in self.units.values() if u.kind in ("article", "clause", "point"))
+
 
 def _checksums(root: Path) -> dict[str, str]:
     """sha256 of every file of an index folder (relative names), recorded in its manifest."""

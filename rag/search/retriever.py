@@ -52,6 +52,7 @@ class Retrieval:
     units: list[ScoredUnit]
     confidence: float
     referenced: bool  # the question named a unit explicitly and it exists
+    missing: str = ""  # the address the question names when no document (of those it names) has it: "Điều 99"
 
     @property
     def bodies(self) -> tuple[Body, ...]:
@@ -135,7 +136,8 @@ class Retriever:
         spread = scoring.spread_articles(ranked, ix.units, s.article_spread)
         units = head + [ScoredUnit(ix.units[uid], round(sc, 4)) for uid, sc in spread if uid not in seen]
         units = units[:top_k or s.top_k]
-        if query.foreign:
+        missing = _missing(ix, query) if not referenced else ""
+        if query.foreign or missing:
             conf = 0.0
         elif referenced:
             conf = 1.0
@@ -144,7 +146,19 @@ class Retriever:
             other = float((self._other_topics @ qv[0]).max()) if len(self._other_topics) else 0.0
             best = [uid for uid, _ in ranked[:3]]  # the best-scoring units, before articles are spread out
             conf = confidence(query, set().union(*(self._terms[uid] for uid in best)), dense_top, other, s)
-        return Retrieval(query, units, conf, bool(referenced))
+        return Retrieval(query, units, conf, bool(referenced), missing)
+
+
+def _missing(ix: LoadedIndex, query: Query) -> str:
+    """"Điều 99" when the question names that address and no document has it (of those named, if any).
+    Why: ranked as usual, "Điều 99 nói gì?" was answered with confidence from Điều 10 and Điều 11; an
+    address that is ambiguous (several documents have it) is not missing."""
+    ref = query.reference
+    if "article" not in ref or ix.has(ref, query.documents):
+        return ""
+    parts = [f"Điều {ref['article']}"] + [f"{name} {ref[key]}" for key, name in (("clause", "khoản"), ("point", "điểm"))
+                                           if key in ref]
+    return ", ".join(parts)
 
 
 def _unit_terms(ix: LoadedIndex) -> dict[str, set[str]]:
