@@ -329,3 +329,11 @@ def test_an_address_no_document_has_is_refused_by_name(assistant, question, miss
 def test_an_address_that_exists_is_still_answered(assistant):
     ans = assistant.ask("Điều 7 khoản 2 điểm k nói gì", mode="extractive")
     assert not ans.abstained and ans.citations[0].label == "Điều 7, khoản 2, điểm k"
+
+
+def test_an_answer_quoting_news_beside_the_circular_says_so_in_its_first_line(assistant):
+    """It had opened "Theo Thông tư 10/2025/TT-BKHCN:" above a quote from a news article."""
+    ans = assistant.ask("Ai là giám đốc Sở KHCN Tiền Giang?", mode="extractive")
+    kinds = {assistant.retriever.documents[c.doc_id].is_news for c in ans.citations}
+    assert kinds == {True, False}, "the question no longer cites both: pick another"
+    assert ans.text.startswith("Theo Thông tư 10/2025/TT-BKHCN và tin bài liên quan:")

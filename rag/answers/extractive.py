@@ -169,8 +169,8 @@ def compose(question: str, units: list[Unit], library: Library, settings: Settin
     number = {u.uid: i for i, u in enumerate(units, 1)}
     docs = list(dict.fromkeys(library.document(u.doc_id) for u in units))
     laws = [d for d in docs if not d.is_news]
-    if len(laws) == 1:
-        lines = [f"Theo {laws[0].name}:"]
+    if len(laws) == 1:  # news quoted beside it say so here too: each of their lines names its article
+        lines = [f"Theo {laws[0].name}" + (" và tin bài liên quan:" if len(docs) > 1 else ":")]
     else:
         lines = ["Theo các văn bản sau:" if laws else "Theo các tin bài liên quan:"]
     for sec in sections(units, library):
