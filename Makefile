@@ -3,6 +3,7 @@
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV ?= .venv
 PY := $(VENV)/bin/python
+PORT ?= 7860
 # llama-cpp-python compiles from source. Its default (-march=native) enables Intel AMX kernels
 # that crash (SIGSEGV) on these VMs, so build for AVX2/AVX-512 explicitly, AMX off.
 LLAMA_CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON \
@@ -21,7 +22,7 @@ setup: $(VENV)/.installed
 	$(PY) -m rag build --if-stale
 
 run: setup
-	$(PY) -m rag serve
+	$(PY) -m rag serve --port $(PORT)
 
 $(VENV)/.llm: $(VENV)/.installed
 	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(PY) -m pip install --quiet -e ".[dev,llm]"

@@ -13,7 +13,9 @@ Example:
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import functools
+import logging
 import os
 import tomllib
 from dataclasses import dataclass, field, fields
@@ -21,6 +23,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ANSWER_MODES = ("auto", "extractive", "llm")
+# Files kept in the cache folder: they follow `cache_dir` (RAG_CACHE_DIR) unless set on their own.
+_CACHE_FILES = {"feedback_db": "feedback.sqlite3", "log_file": "requests.log"}
+# `RAG_*` variables read outside `Settings`, so not flagged as unknown: the config file's path.
+_OTHER_ENV = {"RAG_CONFIG"}
+_TYPE_NAMES = {int: "an integer", float: "a number", tuple: "comma-separated numbers"}  # bool and text always parse
+log = logging.getLogger(__name__)
 
 
 def _cache_home() -> Path:
@@ -89,9 +97,10 @@ class Settings:
     llm_queue_max_waiting: int = 4  # LLM answers allowed to wait; beyond this "llm" is refused as busy, "auto" answers extractively
     index_reload_seconds: float = 10.0  # how often the app checks index/current for a new build and swaps it in (0 = never)
     max_upload_mb: int = 20  # largest upload accepted (Gradio's max_file_size and the admin page)
+    max_request_kb: int = 1024  # largest other request body: a question, its mode and the conversation so far fit
     admin_token: str = ""  # enables /admin and file uploads for requests with "Authorization: Bearer <token>"; empty = off
-    feedback_db: Path = field(default_factory=lambda: _cache_home() / "feedback.sqlite3")
-    log_file: Path = field(default_factory=lambda: _cache_home() / "requests.log")
+    feedback_db: Path = field(default_factory=lambda: _cache_home() / _CACHE_FILES["feedback_db"])
+    log_file: Path = field(default_factory=lambda: _cache_home() / _CACHE_FILES["log_file"])
 
     def __post_init__(self) -> None:
         if self.answer_mode not in ANSWER_MODES:
@@ -122,23 +131,53 @@ def _coerce(value: object, like: object) -> object:
     return str(value)
 
 
+def _coerce_named(value: object, like: object, source: str) -> object:
+    """`_coerce`, but a value of the wrong type is a ValueError naming its setting and the type expected:
+    Python's own message ("invalid literal for int() with base 10: 'abc'") names neither."""
+    try:
+        return _coerce(value, like)
+    except (TypeError, ValueError):
+        expected = next((name for kind, name in _TYPE_NAMES.items() if isinstance(like, kind)), "text")
+        raise ValueError(f"{source}={str(value)[:50]!r} is not valid: expected {expected}") from None
+
+
+def _warn_unknown_env(env: dict[str, str]) -> None:
+    """Log a warning for each `RAG_*` variable that is no setting, so a misspelt `RAG_TOPK=3` is not
+    ignored silently. A warning, not the error an unknown key in the TOML file gets: that file is
+    written for this program alone, while the environment is shared with other programs and older
+    deployments, and a stray variable there must not stop the chat from starting."""
+    known = {"RAG_" + f.name.upper() for f in fields(Settings)} | _OTHER_ENV
+    for key in sorted(k for k in env if k.startswith("RAG_") and k not in known):
+        close = difflib.get_close_matches(key, known, n=1, cutoff=0.8)
+        log.warning("%s is not a setting and is ignored%s", key, f" (did you mean {close[0]}?)" if close else "")
+
+
 def load_settings(env: dict[str, str] | None = None, config_file: Path | None = None) -> Settings:
-    """Build settings from defaults, then the TOML file, then `RAG_*` environment variables."""
+    """Build settings from defaults, then the TOML file, then `RAG_*` environment variables.
+
+    The feedback DB and the request log live in `cache_dir` unless set on their own, so moving the
+    cache folder (RAG_CACHE_DIR) moves them too."""
     env = dict(os.environ) if env is None else env
     defaults = Settings()
     path = config_file or Path(env.get("RAG_CONFIG", "rag.toml"))
     values: dict[str, object] = {}
+    sources: dict[str, str] = {}
     if path.is_file():
         with path.open("rb") as fh:
             values.update(tomllib.load(fh))
+        sources.update({k: f"{k} in {path}" for k in values})
     for f in fields(Settings):
         key = "RAG_" + f.name.upper()
         if key in env:
-            values[f.name] = env[key]
+            values[f.name], sources[f.name] = env[key], key
+    _warn_unknown_env(env)
     unknown = set(values) - {f.name for f in fields(Settings)}
     if unknown:
         raise ValueError(f"Unknown settings in {path}: {', '.join(sorted(unknown))}")
-    coerced = {k: _coerce(v, getattr(defaults, k)) for k, v in values.items()}
+    coerced = {k: _coerce_named(v, getattr(defaults, k), sources[k]) for k, v in values.items()}
+    cache_dir = coerced.get("cache_dir", defaults.cache_dir)
+    for name, filename in _CACHE_FILES.items():
+        coerced.setdefault(name, cache_dir / filename)
     return dataclasses.replace(defaults, **coerced)
 
 

@@ -74,5 +74,5 @@ def live_app(built_index, tmp_path_factory):
                                    answer_mode="extractive", session_questions_per_minute=0,
                                    address_questions_per_minute=0, feedback_per_minute=0)  # tests vote from one address
     url, service, server = serve_in_background(settings)
-    yield url, service
+    yield url, service, server
     server.should_exit = True

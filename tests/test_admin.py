@@ -15,7 +15,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from rag.app.admin import UploadGuard, bearer_ok, mount_admin
+from rag.app.admin import UploadGuard, bearer_ok, is_upload, mount_admin
 from rag.documents.ingest import LOCK_FILE
 from rag.settings import ROOT, load_settings
 
@@ -145,6 +145,38 @@ def test_file_names_cannot_leave_the_upload_folder(admin):
     assert r.status_code == 200 and r.json()["document"]["file"] == "99-2024-qh15.txt"
 
 
+UNTITLED_NEWS = ("Trong tháng ba, Sở Khoa học và Công nghệ đã tổ chức nhiều hội thảo giới thiệu các mô hình "
+                 "chuyển đổi số cho doanh nghiệp nhỏ và vừa trên địa bàn tỉnh.\n")
+
+
+def test_an_uploaded_file_name_never_becomes_the_public_title(admin):
+    from rag.documents.corpus import UNTITLED, document_infos
+
+    r = upload(admin.client, "../../../../tmp/pwned.txt", UNTITLED_NEWS.encode(), kind="other")
+    assert r.status_code == 200, r.text
+    doc = r.json()["document"]
+    assert doc["title"] is None and any("không ghi tiêu đề" in w for w in doc["warnings"])
+    listed = admin.client.get("/admin/api/documents", headers=auth()).json()["documents"]
+    assert not any("pwned" in d["title"] for d in listed)
+    assert document_infos(admin.data)[doc["doc_id"]].name == UNTITLED  # what the chat names it
+
+
+def test_the_last_document_is_not_deleted(admin):
+    doc_ids = [d["doc_id"] for d in admin.client.get("/admin/api/documents", headers=auth()).json()["documents"]]
+    for doc_id in doc_ids[:-1]:
+        assert admin.client.delete(f"/admin/api/documents/{doc_id}", headers=auth()).status_code == 200
+    assert admin.reindexer.wait(10)
+    before, builds = snapshot(admin.data), len(admin.builds)
+
+    r = admin.client.delete(f"/admin/api/documents/{doc_ids[-1]}", headers=auth())
+    assert r.status_code == 409
+    assert r.json()["error"] == ("Không thể xóa văn bản cuối cùng: kho văn bản phải còn ít nhất một văn bản. "
+                                 "Hãy thêm văn bản mới trước.")
+    assert admin.reindexer.wait(10) and len(admin.builds) == builds and snapshot(admin.data) == before
+    listed = admin.client.get("/admin/api/documents", headers=auth()).json()["documents"]
+    assert [d["doc_id"] for d in listed] == doc_ids[-1:]
+
+
 def test_requests_during_a_build_lead_to_one_more_build(tmp_path):
     from rag.app.admin import Reindexer
 
@@ -238,4 +270,4 @@ def test_upload_guard_refuses_gradio_uploads_without_the_token():
     assert hits == []
     assert client.post("/gradio_api/queue/join", json={"data": []}).status_code == 200  # the chat still works
     assert client.post("/gradio_api/upload", files=files, headers=auth()).status_code == 200 and hits == [1]
-    assert UploadGuard(app, token="")._is_upload({"method": "POST", "path": "//gradio_api//upload/", "headers": []})
+    assert is_upload({"method": "POST", "path": "//gradio_api//upload/", "headers": []})

@@ -1,5 +1,6 @@
 """The CLI contract: run the real commands in-process and check exit code and exact output."""
 import json
+import re
 
 import pytest
 
@@ -139,3 +140,59 @@ def test_build_if_stale_skips_a_current_index_and_builds_a_missing_one(capsys, m
     get_settings.cache_clear()
     assert main(["build", "--if-stale", "--quiet"]) == 0
     assert "Đã xây dựng chỉ mục" in capsys.readouterr().out and (tmp_path / "index" / "current" / "manifest.json").is_file()
+
+
+def test_jsonl_blank_lines_each_get_an_error_line(capsys, monkeypatch, built_index):
+    good = json.dumps({"id": "ok", "question": "Điều 4 khoản 13"})
+    code, out, _ = run(capsys, ["retrieve", "--jsonl", "--top-k", "1"], "\n".join([good, "", "  \t", good]) + "\n",
+                       monkeypatch)
+    rows = [json.loads(x) for x in out.splitlines()]
+    assert code == 0 and [r["id"] for r in rows] == ["ok", None, None, "ok"]
+    assert all(r == {"id": None, "error": r["error"]} and "Dòng trống" in r["error"] for r in rows[1:3])
+    assert "retrieved" in rows[0] and "retrieved" in rows[3]
+
+
+USER = {"role": "user", "content": "Sở có nhiệm vụ gì về bưu chính?"}
+BAD_HISTORIES = [
+    ({}, "phải là danh sách"),
+    ([1, 2, None], "Lượt 1"),
+    ([USER, {"role": "user"}], "Lượt 2"),
+    ([{"role": "system", "content": "x"}], "Lượt 1"),
+    ([{"content": "x"}], "Lượt 1"),
+    ([{"role": "user", "content": [{"text": 5}]}], "Lượt 1"),
+    ([USER, {"role": "assistant", "content": "a" * 1_000_000}], "Lượt 2 của \"history\" quá dài (1000000 ký tự)"),
+    ([USER] * 21, "quá dài (21 lượt)"),
+]
+
+
+@pytest.mark.parametrize("history, error", BAD_HISTORIES)
+def test_chat_history_refuses_what_it_cannot_read(history, error):
+    from rag.app.cli import _chat_history
+    from rag.query.question import BadQuestion
+
+    with pytest.raises(BadQuestion, match=re.escape(error)):
+        _chat_history(history, 2000)
+
+
+def test_chat_history_takes_20_turns_of_2000_characters_and_no_more():
+    from rag.app.cli import _chat_history
+    from rag.query.question import BadQuestion
+
+    parts = {"role": "user", "content": [{"type": "text", "text": "Sở có"}, {"type": "text", "text": "nhiệm vụ gì?"}]}
+    turns = [parts, {"role": "assistant", "content": "a" * 2000}] * 10
+    assert _chat_history(turns, 2000) == [{"role": "user", "content": "Sở có nhiệm vụ gì?"}, turns[1]] * 10
+    for over in (turns + [USER], turns[:-1] + [{"role": "assistant", "content": "a" * 2001}]):
+        with pytest.raises(BadQuestion, match="quá dài"):
+            _chat_history(over, 2000)
+
+
+def test_ask_jsonl_bad_history_is_an_error_on_its_line(capsys, monkeypatch, built_index):
+    lines = [json.dumps({"id": i, "question": "Còn cấp xã thì sao?", "history": h}, ensure_ascii=False)
+             for i, (h, _) in enumerate(BAD_HISTORIES)]
+    lines.append(json.dumps({"id": "ok", "question": "Còn cấp xã thì sao?", "history": [USER]}, ensure_ascii=False))
+    code, out, _ = run(capsys, ["ask", "--jsonl", "--mode", "extractive"], "\n".join(lines) + "\n", monkeypatch)
+    rows = [json.loads(x) for x in out.splitlines()]
+    assert code == 0 and [r["id"] for r in rows] == [*range(len(BAD_HISTORIES)), "ok"]
+    for r, (_, error) in zip(rows, BAD_HISTORIES):
+        assert r == {"id": r["id"], "error": r["error"]} and error in r["error"], r
+    assert "error" not in rows[-1] and rows[-1]["answer"]

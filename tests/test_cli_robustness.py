@@ -92,14 +92,15 @@ def test_ask_jsonl_odd_history_and_a_failing_backend_do_not_stop_the_batch(capsy
         {"id": 1, "question": follow, "history": ["hi"]},
         {"id": 2, "question": follow, "history": [{"role": "user", "content": [{"text": 5}]}]},
         {"id": 3, "question": follow, "history": [{"role": "user", "content": [None]}]},
-        {"id": 4, "question": follow, "history": [None, 7, [], {"role": None, "content": "x"},
-                                                  {"role": "user", "content": [{"type": "text", "text": previous}, 5]}]},
+        {"id": 4, "question": follow, "history": [{"role": "user", "content": [{"type": "text", "text": previous}]}]},
         {"id": 5, "question": "BOOM Ai quản lý tem bưu chính?"},
         {"id": 6, "question": follow, "history": [{"role": "user", "content": previous}]},
     ]]
     code, rows, err = run_jsonl(capsys, monkeypatch, ["ask", "--jsonl", "--mode", "extractive"], lines)
     assert code == 0 and [r["id"] for r in rows] == [1, 2, 3, 4, 5, 6]
-    for r in rows[:4] + rows[5:]:
+    for r in rows[:3]:  # history it cannot read is an error on its own line, not a guess
+        assert set(r) == {"id", "error"} and "history" in r["error"]
+    for r in (rows[3], rows[5]):
         assert "error" not in r and r["answer"] and isinstance(r["citations"], list)
     assert rows[4] == {"id": 5, "error": rows[4]["error"]} and "Lỗi nội bộ" in rows[4]["error"]
     assert "secret" not in rows[4]["error"] and "RuntimeError" not in err

@@ -53,9 +53,33 @@ def test_export_command_writes_the_file_atomically(tmp_path, monkeypatch, capsys
     store = FeedbackStore(tmp_path / "feedback.sqlite3")  # the autouse fixture points RAG_FEEDBACK_DB here
     record(store)
     out = tmp_path / "out" / "fb.csv"
+    out.parent.mkdir()
     assert main(["feedback", "export", "--format", "csv", "--output", str(out)]) == 0
     assert out.read_text(encoding="utf-8").count("\n") == 2
-    assert not list(out.parent.glob(".export-*"))
+    assert [p.name for p in out.parent.iterdir()] == ["fb.csv"]  # no temporary file left
+
+
+def test_export_to_a_folder_or_into_a_missing_folder_is_a_clear_error(tmp_path, capsys):
+    record(FeedbackStore(tmp_path / "feedback.sqlite3"))
+    folder = tmp_path / "out"
+    folder.mkdir()
+    assert main(["feedback", "export", "--format", "csv", "--output", str(folder)]) == 1
+    err = capsys.readouterr().err
+    assert err == f"Lỗi: {folder} là một thư mục; hãy cho tên tệp, ví dụ {folder / 'feedback.csv'}.\n"
+    assert not list(tmp_path.glob(".*")) and not any(folder.iterdir())  # no temporary file beside or inside it
+    missing = tmp_path / "no" / "such" / "fb.jsonl"
+    assert main(["feedback", "export", "--output", str(missing)]) == 1
+    assert "không tồn tại" in capsys.readouterr().err and not (tmp_path / "no").exists()
+
+
+def test_an_export_that_cannot_be_written_is_a_one_line_error(tmp_path, monkeypatch, capsys):
+    def refuse(path, text):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr("rag.app.feedback.atomic_write_text", refuse)
+    out = tmp_path / "fb.jsonl"
+    assert main(["feedback", "export", "--output", str(out)]) == 1
+    assert capsys.readouterr().err == f"Lỗi: Không ghi được {out} (Permission denied).\n"
 
 
 def test_csv_export_neutralises_formulas_and_jsonl_is_unchanged(tmp_path):

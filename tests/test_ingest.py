@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from rag.app.cli import main
-from rag.documents.ingest import LOCK_FILE, add_document, list_documents, remove_document
+from rag.documents.corpus import UNTITLED, document_infos, load_documents
+from rag.documents.ingest import LOCK_FILE, LastDocument, add_document, list_documents, remove_document
 from rag.documents.readers import UnreadableDocument
 from rag.settings import ROOT, get_settings
 
@@ -141,6 +142,15 @@ def test_remove_unknown_document_is_a_clear_key_error(data):
         remove_document("1/2000/QH10", data)
 
 
+def test_a_folder_given_as_a_file_is_named_as_a_folder(data, tmp_path):
+    folder = tmp_path / "odd files"
+    folder.mkdir()
+    with pytest.raises(ValueError, match="là một thư mục"):
+        add_document(folder, data)
+    with pytest.raises(ValueError, match="Không tìm thấy tệp"):
+        add_document(folder / "absent.docx", data)
+
+
 def test_document_without_articles_is_refused_for_a_law(data, tmp_path):
     before = (data / "manifest.json").read_bytes()
     news = tmp_path / "ban-tin.txt"
@@ -158,6 +168,67 @@ def test_document_without_articles_is_added_as_paragraphs_for_kind_other(data, t
     assert any("đoạn văn" in w for w in r["warnings"])
     listed = {d["doc_id"]: d for d in list_documents(data)}
     assert listed["ban-tin"]["units"] == 2 and listed["ban-tin"]["effective"] is None
+
+
+NIGHT_MARKET = """QUYẾT ĐỊNH
+Số: 77/2025/QĐ-UBND
+Quy định về quản lý chợ đêm trên địa bàn tỉnh thử nghiệm
+Điều 1. Phạm vi điều chỉnh
+Quyết định này quy định về việc quản lý hoạt động của chợ đêm, bao gồm thời gian hoạt động và an ninh trật tự.
+Điều 2. Thời gian hoạt động
+Chợ đêm hoạt động từ 18 giờ đến 23 giờ hằng ngày.
+"""
+
+
+def test_the_title_comes_from_the_text_never_from_the_file_name(data, tmp_path):
+    txt = tmp_path / "quyết định chợ đêm.txt"
+    txt.write_text(NIGHT_MARKET, encoding="utf-8")
+    assert add_document(txt, data)["title"] == "Quyết định Quy định về quản lý chợ đêm trên địa bàn tỉnh thử nghiệm"
+
+    page = tmp_path / "page.html"
+    body = "".join(f"<p>{line}</p>" for line in NIGHT_MARKET.splitlines()[3:])
+    page.write_text(f"<html><body><h1>Quy định về quản lý chợ đêm</h1>{body}</body></html>", encoding="utf-8")
+    r = add_document(page, data, doc_id="cho-dem")
+    assert r["title"] == entry(data, "cho-dem")["title"] == "Quy định về quản lý chợ đêm"
+
+    untitled = tmp_path / "pwned.txt"  # a text that states no title: the uploader's file name is not one
+    untitled.write_text(NEWS_TEXT.split("\n", 1)[1], encoding="utf-8")
+    r = add_document(untitled, data, kind="other")
+    assert r["title"] is None and entry(data, "pwned")["title"] is None
+    assert any("không ghi tiêu đề" in w for w in r["warnings"])
+    assert {d["doc_id"]: d["title"] for d in list_documents(data)}["pwned"] == UNTITLED
+    assert document_infos(data)["pwned"].name == UNTITLED
+
+
+def test_the_last_document_cannot_be_removed(law_docx, tmp_path, monkeypatch, capsys):
+    single = tmp_path / "single"
+    add_document(law_docx, single)
+    before = sorted((p.name, p.read_bytes()) for p in single.iterdir() if p.name != LOCK_FILE)
+    with pytest.raises(LastDocument, match="Không thể xóa văn bản cuối cùng"):
+        remove_document(LAW_NUMBER, single)
+
+    monkeypatch.setenv("RAG_DATA_DIR", str(single))
+    get_settings.cache_clear()
+    assert main(["remove", LAW_NUMBER, "--no-build"]) == 1
+    assert capsys.readouterr().err.startswith("Lỗi: Không thể xóa văn bản cuối cùng: kho văn bản phải còn ít nhất")
+    assert sorted((p.name, p.read_bytes()) for p in single.iterdir() if p.name != LOCK_FILE) == before
+
+
+def test_an_empty_corpus_is_refused_before_building(tmp_path, monkeypatch, capsys):
+    empty = tmp_path / "data"
+    empty.mkdir()
+    (empty / "manifest.json").write_text('{"documents": []}\n', encoding="utf-8")
+    monkeypatch.setenv("RAG_DATA_DIR", str(empty))
+    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "index"))
+    get_settings.cache_clear()
+    with pytest.raises(ValueError, match="Kho văn bản không có văn bản nào"):
+        load_documents(empty)
+    assert list_documents(empty) == []  # listing an empty corpus is not an error
+
+    assert main(["build", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Lỗi: Kho văn bản không có văn bản nào") and "Warning" not in err
+    assert not (tmp_path / "index" / "current").exists()
 
 
 def test_unreadable_file_raises_a_vietnamese_message(data, tmp_path):

@@ -184,6 +184,28 @@ def test_type_and_title_from_the_first_line():
     assert (meta.doc_type, meta.title) == ("Bộ luật", "Bộ luật dân sự")
 
 
+NIGHT_MARKET = ("Quy định về quản lý chợ đêm trên địa bàn tỉnh thử nghiệm\nĐiều 1. Phạm vi điều chỉnh\n"
+                "Quyết định này quy định về việc quản lý hoạt động của chợ đêm.")
+
+
+def test_heading_after_a_number_line_under_the_type_line():
+    meta = extract_metadata(f"QUYẾT ĐỊNH\nSố: 77/2025/QĐ-UBND\n{NIGHT_MARKET}")
+    assert (meta.number, meta.doc_type) == ("77/2025/QĐ-UBND", "Quyết định")
+    assert meta.title == "Quyết định Quy định về quản lý chợ đêm trên địa bàn tỉnh thử nghiệm"
+
+
+@pytest.mark.parametrize("text, title", [
+    (NIGHT_MARKET, "Quy định về quản lý chợ đêm trên địa bàn tỉnh thử nghiệm"),  # a page's <h1>
+    ("ỦY BAN NHÂN DÂN\nTỈNH LAI CHÂU\nCỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nĐộc lập - Tự do - Hạnh phúc\n"
+     "QUY ĐỊNH\nVỀ QUẢN LÝ CHỢ ĐÊM TỈNH LAI CHÂU\n(Ban hành kèm theo Quyết định số 12/2026/QĐ-UBND)\n"
+     "Chương I\nĐiều 1. Phạm vi", "Quy định về quản lý chợ đêm tỉnh Lai Châu"),  # an attached regulation
+    ("Chợ đêm mở cửa từ 18 giờ đến 23 giờ.\nĐiều 1. Phạm vi", None),  # a sentence, not a heading
+    ("Quy định về quản lý chợ đêm\nChợ đêm mở cửa từ 18 giờ đến 23 giờ hằng ngày, kể cả ngày lễ.", None),  # no article
+])
+def test_regulation_without_a_type_line_takes_its_first_heading(text, title):
+    assert extract_metadata(text).title == title
+
+
 @pytest.mark.parametrize("number, doc_type, issuer", [
     ("10/2025/TT-BKHCN", "Thông tư", None),          # "BKHCN" is not spelled out: not guessed
     ("55/2025/NĐ-CP", "Nghị định", "Chính phủ"),

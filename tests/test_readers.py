@@ -93,6 +93,26 @@ def test_docx_zip_without_word_document_is_refused(tmp_path):
     assert "không phải" in unreadable(path)
 
 
+def test_docx_that_inflates_past_the_cap_is_refused_before_parsing(tmp_path, monkeypatch):
+    """A zip bomb: a real, valid .docx whose document.xml carries 2 MB of blanks in a comment,
+    stored in a few kB. The cap is lowered to 1 MB so the test inflates nothing big."""
+    import rag.documents.readers as readers
+
+    source = make_docx(tmp_path / "nguon.docx")
+    path = tmp_path / "bom.docx"
+    with zipfile.ZipFile(source) as original, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as bomb:
+        for info in original.infolist():
+            data = original.read(info.filename)
+            if info.filename == "word/document.xml":
+                data = data.replace(b"</w:body>", b"<!--" + b" " * (2 * 1024 * 1024) + b"--></w:body>")
+            bomb.writestr(info.filename, data)
+    assert path.stat().st_size < 100_000
+    assert read_document(path).startswith("THÔNG TƯ\n")  # valid: only its inflated size is refused
+
+    monkeypatch.setattr(readers, "MAX_DOCX_UNZIPPED_MB", 1)
+    assert "tệp .docx giải nén quá lớn (hơn 1 MB)" in unreadable(path)
+
+
 def test_empty_docx_is_refused(tmp_path):
     import docx
 

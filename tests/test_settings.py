@@ -31,3 +31,48 @@ def test_unknown_key_in_file_is_refused(tmp_path):
     cfg.write_text("topk = 3\n", encoding="utf-8")
     with pytest.raises(ValueError, match="Unknown settings"):
         load_settings(env={}, config_file=cfg)
+
+
+def test_the_feedback_db_and_request_log_follow_the_cache_dir_unless_set(tmp_path):
+    s = load_settings(env={"RAG_CACHE_DIR": str(tmp_path / "cache")}, config_file=tmp_path / "none.toml")
+    assert s.feedback_db == tmp_path / "cache" / "feedback.sqlite3" and s.log_file == tmp_path / "cache" / "requests.log"
+    cfg = tmp_path / "rag.toml"
+    cfg.write_text(f'cache_dir = "{tmp_path / "cache"}"\nlog_file = "{tmp_path / "logs" / "r.log"}"\n', encoding="utf-8")
+    s = load_settings(env={"RAG_FEEDBACK_DB": str(tmp_path / "fb.sqlite3")}, config_file=cfg)
+    assert s.feedback_db == tmp_path / "fb.sqlite3" and s.log_file == tmp_path / "logs" / "r.log"
+    assert s.model_dir == tmp_path / "cache" / "models"
+
+
+@pytest.mark.parametrize("env, toml, message", [
+    ({"RAG_TOP_K": "abc"}, "", "RAG_TOP_K='abc' is not valid: expected an integer"),
+    ({"RAG_ABSTAIN_THRESHOLD": "half"}, "", "RAG_ABSTAIN_THRESHOLD='half' is not valid: expected a number"),
+    ({"RAG_WEIGHTS_ACCENTED": "0.5,x"}, "", "RAG_WEIGHTS_ACCENTED='0.5,x' is not valid: expected comma-separated numbers"),
+    ({}, 'top_k = "many"', "top_k in .*rag.toml='many' is not valid: expected an integer"),
+    ({}, "top_k = [1, 2]", r"top_k in .*rag.toml='\[1, 2\]' is not valid: expected an integer"),
+])
+def test_a_value_of_the_wrong_type_names_its_setting_and_the_type(tmp_path, env, toml, message):
+    cfg = tmp_path / "rag.toml"
+    cfg.write_text(toml + "\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        load_settings(env=env, config_file=cfg)
+
+
+def test_the_cli_names_the_bad_setting(monkeypatch, capsys):
+    from rag.app.cli import main
+
+    monkeypatch.setenv("RAG_TOP_K", "abc")
+    assert main(["ask", "Ai quản lý tem bưu chính?"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Lỗi: RAG_TOP_K='abc' is not valid: expected an integer") and "Traceback" not in err
+
+
+def test_an_unknown_rag_variable_is_warned_about_and_known_ones_are_not(tmp_path, caplog):
+    env = {"RAG_TOPK": "3", "RAG_PORT": "8000", "RAG_CONFIG": str(tmp_path / "none.toml"), "RAG_TOP_K": "4",
+           "RAG_ADMIN_TOKEN": "t", "RAG_DATA_DIR": str(tmp_path), "OTHER_TOPK": "1"}
+    with caplog.at_level("WARNING", logger="rag.settings"):
+        s = load_settings(env=env)
+    assert s.top_k == 4
+    assert [r.getMessage() for r in caplog.records] == [
+        "RAG_PORT is not a setting and is ignored",
+        "RAG_TOPK is not a setting and is ignored (did you mean RAG_TOP_K?)",
+    ]

@@ -269,6 +269,40 @@ def test_anonymous_uploads_are_refused_and_nothing_is_written(live_app):
     assert httpx.get(live_app[0] + "/admin/api/documents", headers={"Authorization": "Bearer x"}).status_code == 404
 
 
+def test_a_request_body_over_the_limit_is_refused_before_it_is_read(live_app):
+    """A 100 MB "question" had been read whole by Gradio (8 GB for a dozen in parallel); now 413,
+    whether the size is declared or the body is streamed without a Content-Length."""
+    import httpx
+
+    url = live_app[0] + "/gradio_api/call/respond"
+    big = json.dumps({"data": ["a" * (2 * 1024 * 1024), "extractive"]}).encode()
+    declared = httpx.post(url, content=big, headers={"Content-Type": "application/json"})
+    streamed = httpx.post(url, content=iter([big[:1024 * 1024], big[1024 * 1024:]]),
+                          headers={"Content-Type": "application/json"})
+    for r in (declared, streamed):
+        assert r.status_code == 413 and "quá lớn" in r.json()["detail"]
+    ok = httpx.post(url, content=iter([json.dumps({"data": ["Trung tâm TĐC có nhiệm vụ gì?", "extractive"]}).encode()]),
+                    headers={"Content-Type": "application/json"})
+    assert ok.status_code == 200 and "event_id" in ok.json()  # a small streamed body still reaches the app
+
+
+def test_a_forwarded_header_does_not_change_the_client_address(live_app):
+    """uvicorn trusts X-Forwarded-For from loopback by default: a varying header dodged the
+    per-address limit (50 of 50 answered). Only `trusted_proxy_header` names a proxy's header."""
+    from gradio_client import Client
+
+    service, server = live_app[1], live_app[2]
+    assert server.config.proxy_headers is False
+    saved = service.feedback_limit
+    try:
+        service.feedback_limit = frozen_limit(burst=1)
+        replies = [Client(live_app[0] + "/", verbose=False, headers={"X-Forwarded-For": f"203.0.113.{n}"})
+                   .predict(f"Góp ý {n}", api_name="/comment")[0] for n in (1, 2)]
+    finally:
+        service.feedback_limit = saved
+    assert replies[0] != FEEDBACK_TOO_FAST and replies[1] == FEEDBACK_TOO_FAST
+
+
 def test_the_admin_page_is_mounted_only_with_a_token(tmp_path, assistant):
     from fastapi.testclient import TestClient
 

@@ -11,7 +11,8 @@ anything is read or written.
   answers with what was parsed (number, dates, chapters, articles, clauses, points, warnings);
   an unreadable file, a scanned PDF, a file that is not what its extension says or a regulation
   without any "Điều" gets the Vietnamese message of `UnreadableDocument`/`ValueError` (HTTP 422);
-- `DELETE /admin/api/documents/{doc_id}`: removes it (`ingest.remove_document`).
+- `DELETE /admin/api/documents/{doc_id}`: removes it (`ingest.remove_document`); the corpus's last
+  document is not removed (HTTP 409 with the reason: an empty corpus has no index to rebuild).
 
 After a change the index is rebuilt in one background thread (`Reindexer`, from a snapshot of the
 corpus folder so later edits never mix into a build); the chat keeps answering from the loaded
@@ -55,21 +56,32 @@ def bearer_ok(authorization: str | None, token: str) -> bool:
     return hmac.compare_digest(authorization.strip().encode("utf-8"), f"Bearer {token}".encode())
 
 
+UPLOAD_PATHS = ("/upload", "/process_recording")  # Gradio's routes that store files
+
+
+def is_upload(scope: dict) -> bool:
+    """Whether an ASGI request sends a file: a POST/PUT/PATCH to an upload path, or any multipart body."""
+    if scope.get("method", "GET").upper() not in ("POST", "PUT", "PATCH"):
+        return False
+    path = re.sub(r"/+", "/", scope.get("path", "")).rstrip("/")
+    if path.endswith(UPLOAD_PATHS):
+        return True
+    content_type = next((v for k, v in scope.get("headers", []) if k.lower() == b"content-type"), b"")
+    return content_type.lower().lstrip().startswith(b"multipart/")
+
+
 class UploadGuard:
     """ASGI middleware: file uploads need the admin token.
 
     Refused with 403, before any byte of the body is read, unless "Authorization: Bearer <admin_token>"
-    is sent: every POST/PUT/PATCH whose path ends in /upload or /process_recording (Gradio's routes
-    that store files) and every multipart/form-data request."""
-
-    UPLOAD_PATHS = ("/upload", "/process_recording")
+    is sent: every request `is_upload` says sends a file."""
 
     def __init__(self, app, token: str = ""):
         self.app = app
         self.token = token
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] == "http" and self._is_upload(scope):
+        if scope["type"] == "http" and is_upload(scope):
             headers = {k.decode("latin-1").lower(): v.decode("latin-1") for k, v in scope.get("headers", [])}
             if not bearer_ok(headers.get("authorization"), self.token):
                 from starlette.responses import JSONResponse
@@ -77,15 +89,6 @@ class UploadGuard:
                 await JSONResponse({"detail": UPLOAD_FORBIDDEN}, status_code=403)(scope, receive, send)
                 return
         await self.app(scope, receive, send)
-
-    def _is_upload(self, scope) -> bool:
-        if scope.get("method", "GET").upper() not in ("POST", "PUT", "PATCH"):
-            return False
-        path = re.sub(r"/+", "/", scope.get("path", "")).rstrip("/")
-        if path.endswith(self.UPLOAD_PATHS):
-            return True
-        content_type = next((v for k, v in scope.get("headers", []) if k.lower() == b"content-type"), b"")
-        return content_type.lower().lstrip().startswith(b"multipart/")
 
 
 class Reindexer:
@@ -158,11 +161,12 @@ class Reindexer:
 def parsed_report(result: dict, corpus_dir: Path) -> dict:
     """What `add_document` stored, as the admin should check it: number, dates, counts of chapters,
     articles, clauses and points, the article headings, warnings."""
-    from rag.documents.corpus import Document
+    from rag.documents.corpus import Document, shown_title
     from rag.documents.parse import parse_document
 
     text = (Path(corpus_dir) / result["file"]).read_text(encoding="utf-8")
-    units = parse_document(Document(result["doc_id"], result["file"], result["kind"], result["title"], text))
+    title = shown_title(result["doc_id"], result["title"])  # parsed as the index will parse it
+    units = parse_document(Document(result["doc_id"], result["file"], result["kind"], title, text))
     kinds = collections.Counter(u.kind for u in units)
     meta = result.get("meta") or {}
     return {
@@ -191,7 +195,7 @@ def mount_admin(app, service, build: Callable[[], object] | None = None) -> Rein
     from fastapi.responses import HTMLResponse, JSONResponse
     from starlette.concurrency import run_in_threadpool
 
-    from rag.documents.ingest import add_document, list_documents, remove_document
+    from rag.documents.ingest import LastDocument, add_document, list_documents, remove_document
 
     settings = service.settings
     reindexer = Reindexer(service, build)
@@ -262,6 +266,8 @@ def mount_admin(app, service, build: Callable[[], object] | None = None) -> Rein
             removed = remove_document(doc_id, settings.data_dir)
         except KeyError as e:
             return refuse(404, str(e.args[0]) if e.args else f"Không có văn bản “{doc_id}”.")
+        except LastDocument as e:  # the corpus is as it was; nothing to rebuild
+            return refuse(409, str(e))
         except ValueError as e:
             return refuse(422, str(e))
         reindexer.request()
@@ -347,7 +353,7 @@ $("upload").onclick = async () => {
     const r = await call("POST", "/admin/api/documents", form);
     const d = r.document;
     show("Đã thêm " + d.doc_id + ". Chỉ mục đang được xây dựng lại; chat vẫn trả lời theo chỉ mục cũ cho tới khi xong.");
-    const lines = ["Mã: " + d.doc_id, "Tiêu đề: " + d.title, "Loại: " + d.kind, "Số hiệu: " + (d.number || "không ghi"),
+    const lines = ["Mã: " + d.doc_id, "Tiêu đề: " + (d.title || "không ghi"), "Loại: " + d.kind, "Số hiệu: " + (d.number || "không ghi"),
       "Ban hành: " + (d.issued || "không ghi") + " · Hiệu lực: " + (d.effective || "không ghi"),
       "Chương: " + d.chapters + " · Điều: " + d.articles + " · Khoản: " + d.clauses + " · Điểm: " + d.points,
       ...d.warnings.map((w) => "Cảnh báo: " + w), "", ...d.article_headings];

@@ -13,6 +13,7 @@ import math
 import os
 import sys
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from rag.settings import ANSWER_MODES, get_settings
 
@@ -116,9 +117,10 @@ def _stdin_lines() -> Iterable[bytes | str]:
 def _jsonl(lines: Iterable[bytes | str], handle: Callable[[dict], dict]) -> int:
     """Apply `handle` to each JSON line; a bad line gets {"id", "error"} and the batch goes on.
 
-    Every non-blank input line gives exactly one output line (see `json_line`): invalid UTF-8,
-    invalid or too deeply nested JSON, a bad question and an unexpected error in `handle` (logged
-    by class at debug level, never a traceback) all become a short Vietnamese "error".
+    Every input line gives exactly one output line (see `json_line`), so output line n answers input
+    line n: a blank line, invalid UTF-8, invalid or too deeply nested JSON, a bad question and an
+    unexpected error in `handle` (logged by class at debug level, never a traceback) all become a
+    short Vietnamese "error".
     """
     from rag.query.question import BadQuestion
 
@@ -134,7 +136,7 @@ def _jsonl(lines: Iterable[bytes | str], handle: Callable[[dict], dict]) -> int:
             if number == 1:
                 raw = raw.removeprefix("\ufeff")
             if not raw.strip():
-                continue
+                raise BadQuestion("Dòng trống: mỗi dòng phải là một đối tượng JSON có trường \"question\".")
             item = json.loads(raw, parse_int=_parse_int)
             if not isinstance(item, dict):
                 raise BadQuestion("Mỗi dòng phải là một đối tượng JSON có trường \"question\".")
@@ -243,27 +245,41 @@ def _print_answer(ans) -> None:
         print(f"\n({ans.note})")
 
 
-def _chat_history(value: object) -> list[dict]:
+# Turns an `ask --jsonl` history may hold. The answer reads only the last user turn (extractive) or
+# the last 4 turns (LLM condensing); 20 leaves room for a pasted conversation while bounding the
+# work one line can ask for (a 1 MB history took 15 s).
+_HISTORY_MAX_TURNS = 20
+
+
+def _chat_history(value: object, max_chars: int) -> list[dict]:
     """The "history" of an `ask --jsonl` line as [{"role", "content": text}] (a list, or `BadQuestion`).
 
-    Turns that are not {"role", "content"} objects and content parts that are not text are
-    dropped, as the chat app does; lone surrogates become "?" so no backend chokes on them.
+    Strict, because a turn dropped silently gives a follow-up read without its context and no sign
+    of why: at most `_HISTORY_MAX_TURNS` turns, each {"role": "user"|"assistant", "content": text}
+    of at most `max_chars` characters (the question's limit). Content given as Gradio / OpenAI text
+    parts is joined, as the chat app does; lone surrogates become "?" so no backend chokes on them.
     """
     from rag.query.question import BadQuestion
 
-    if not value:
+    if value is None:
         return []
     if not isinstance(value, list):
         raise BadQuestion("Trường \"history\" phải là danh sách {\"role\", \"content\"}.")
+    if len(value) > _HISTORY_MAX_TURNS:
+        raise BadQuestion(f"Trường \"history\" quá dài ({len(value)} lượt). "
+                          f"Vui lòng giữ tối đa {_HISTORY_MAX_TURNS} lượt gần nhất.")
     turns = []
-    for turn in value:
-        if not isinstance(turn, dict) or not isinstance(turn.get("role"), str):
-            continue
-        content = turn.get("content")
-        if isinstance(content, list):  # Gradio / OpenAI style content parts
-            content = " ".join(p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
-        if isinstance(content, str):
-            turns.append({"role": turn["role"], "content": content.encode("utf-8", "replace").decode("utf-8")})
+    for number, turn in enumerate(value, 1):
+        content = turn.get("content") if isinstance(turn, dict) else None
+        if isinstance(content, list) and all(isinstance(p, dict) and isinstance(p.get("text"), str) for p in content):
+            content = " ".join(p["text"] for p in content)  # Gradio / OpenAI style content parts
+        if not isinstance(content, str) or turn.get("role") not in ("user", "assistant"):
+            raise BadQuestion(f"Lượt {number} của \"history\" phải là "
+                              "{\"role\": \"user\" hoặc \"assistant\", \"content\": văn bản}.")
+        if len(content) > max_chars:
+            raise BadQuestion(f"Lượt {number} của \"history\" quá dài ({len(content)} ký tự). "
+                              f"Vui lòng rút gọn dưới {max_chars} ký tự.")
+        turns.append({"role": turn["role"], "content": content.encode("utf-8", "replace").decode("utf-8")})
     return turns
 
 
@@ -274,11 +290,13 @@ def cmd_ask(args: argparse.Namespace) -> int:
     JSON:    python -m rag ask "Thủ tục đăng ký kết hôn?" --json
     Batch:   python -m rag ask --jsonl --mode extractive < questions.jsonl
     """
+    settings = get_settings()
     _one_input(args)
     assistant = _assistant()
 
     def handle(item: dict) -> dict:
-        return assistant.ask(item["question"], _chat_history(item.get("history")), args.mode).to_record()
+        history = _chat_history(item.get("history"), settings.max_question_chars)
+        return assistant.ask(item["question"], history, args.mode).to_record()
 
     if args.jsonl:
         _jsonl(_stdin_lines(), handle)
@@ -351,6 +369,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_output_file(path: Path, example: str) -> None:
+    """Refuse (ValueError) an output path that cannot be written as a file. A folder would end in a
+    traceback (the atomic write puts its temporary file beside the folder, in its parent, and cannot
+    rename it onto a folder); a missing parent folder would be created silently, so a typo scatters
+    folders: like `curl -o` and shell redirection, say so and let the user create it."""
+    if path.is_dir():
+        raise ValueError(f"{path} là một thư mục; hãy cho tên tệp, ví dụ {path / example}.")
+    if not path.parent.is_dir():
+        raise ValueError(f"Thư mục {path.parent} không tồn tại; hãy tạo thư mục trước hoặc chọn nơi khác.")
+
+
 def cmd_feedback(args: argparse.Namespace) -> int:
     """Export the 👍/👎 feedback collected by the chat app (SQLite) for the eval team.
 
@@ -358,7 +387,13 @@ def cmd_feedback(args: argparse.Namespace) -> int:
     """
     from rag.app.feedback import FeedbackStore
 
-    text = FeedbackStore(get_settings().feedback_db).export(args.format, args.output)
+    if args.output is not None:
+        _check_output_file(args.output, f"feedback.{args.format}")
+    try:
+        text = FeedbackStore(get_settings().feedback_db).export(args.format, args.output)
+    except OSError as e:  # e.g. no permission to write there: the one-line message, never a traceback
+        print(f"Lỗi: Không ghi được {args.output} ({e.strerror or type(e).__name__}).", file=sys.stderr)
+        return 1
     if args.output is None:
         sys.stdout.write(text)
     else:
@@ -523,8 +558,6 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--jsonl", action="store_true",
                    help='read {"id", "question", "history"?} lines on stdin, write one JSON line each')
     add("setup-llm", cmd_setup_llm, "install and verify the local LLM (optional)")
-    from pathlib import Path
-
     from rag.settings import ROOT
 
     s = add("serve", cmd_serve, "start the chat app in the browser")

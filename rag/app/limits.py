@@ -79,3 +79,57 @@ class LLMGate:
         with self._lock:
             self.running -= 1
         self._slots.release()
+
+
+REQUEST_TOO_LARGE = "Yêu cầu quá lớn: tối đa {limit} KB."
+
+
+class BodyLimit:
+    """ASGI middleware: a request body over its limit gets 413 before the app sees any of it.
+
+    Why: Gradio reads a whole JSON body before the app can check the question's length, so a few
+    parallel 100 MB "questions" took the server from 1.4 to 8 GB, and the allocator kept it. A chat
+    call (question, mode and the conversation so far) fits in `limit` bytes; uploads (`is_upload`)
+    get `upload_limit`. A declared Content-Length is checked at once; a body without one is read up
+    to the limit and replayed to the app."""
+
+    def __init__(self, app, limit: int, upload_limit: int, is_upload: Callable[[dict], bool]):
+        self.app = app
+        self.limit = limit
+        self.upload_limit = upload_limit
+        self.is_upload = is_upload
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        limit = self.upload_limit if self.is_upload(scope) else self.limit
+        length = dict(scope.get("headers", [])).get(b"content-length", b"")
+        if length.strip().isdigit():
+            if int(length) > limit:
+                return await self._refuse(scope, receive, send, limit)
+            return await self.app(scope, receive, send)
+        body, more = b"", True
+        while more:
+            message = await receive()
+            if message["type"] != "http.request":
+                return  # the client went away
+            body += message.get("body", b"")
+            more = message.get("more_body", False)
+            if len(body) > limit:
+                return await self._refuse(scope, receive, send, limit)
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
+
+    @staticmethod
+    async def _refuse(scope, receive, send, limit: int) -> None:
+        from starlette.responses import JSONResponse
+
+        await JSONResponse({"detail": REQUEST_TOO_LARGE.format(limit=limit // 1024)}, status_code=413)(scope, receive, send)

@@ -522,7 +522,8 @@ def create_app(settings: Settings | None = None, service: ChatService | None = N
     before the first request, the LLM warm-up and the index watcher start in the background."""
     from fastapi import FastAPI
 
-    from rag.app.admin import UploadGuard, mount_admin
+    from rag.app.admin import UploadGuard, is_upload, mount_admin
+    from rag.app.limits import BodyLimit
 
     settings = settings or get_settings()
     service = service or ChatService(settings)
@@ -530,6 +531,8 @@ def create_app(settings: Settings | None = None, service: ChatService | None = N
     service.start_background()
     app = FastAPI()
     app.add_middleware(UploadGuard, token=settings.admin_token)
+    app.add_middleware(BodyLimit, limit=settings.max_request_kb * 1024, upload_limit=settings.max_upload_mb * 1024 * 1024,
+                       is_upload=is_upload)  # added last: the outermost, so it runs first
 
     @app.get("/health")
     def health() -> dict:
@@ -560,7 +563,7 @@ def serve_in_background(settings: Settings, service: ChatService | None = None) 
     service = service or ChatService(settings)
     port = free_loopback_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings, service), host="127.0.0.1", port=port,
-                                           log_level="warning"))
+                                           log_level="warning", proxy_headers=False))
     threading.Thread(target=server.run, daemon=True).start()
     url = f"http://127.0.0.1:{port}"
     wait_for_url(url + "/health")
@@ -582,9 +585,30 @@ def wait_for_url(url: str, timeout: float = 120.0) -> bool:
 
 
 def serve(host: str = "127.0.0.1", port: int = 7860) -> None:
+    """Listen on host:port, then load the index and the model, then say "Sẵn sàng" and serve.
+
+    The port is taken first, so a busy port fails at once with its own message instead of after a
+    load and a "ready" line. `proxy_headers=False`: uvicorn would otherwise take the client address
+    from X-Forwarded-For on loopback, so anyone on the machine could dodge the per-address rate
+    limit; a proxy's header is trusted only through `trusted_proxy_header`."""
+    import socket
+
     import uvicorn
 
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as e:
+        sock.close()
+        raise PortUnavailable(f"Không mở được cổng {port} trên {host} ({e.strerror or e}): "
+                              f"cổng đang được dùng? Chọn cổng khác, ví dụ --port {port + 1}.") from None
     print("Đang tải chỉ mục và mô hình…", flush=True)
-    app = create_app()  # loads the index and the model before the port opens
+    app = create_app()
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", proxy_headers=False))
     print(f"Sẵn sàng: mở http://{host}:{port} (Ctrl+C để dừng)", flush=True)
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    server.run(sockets=[sock])
+
+
+class PortUnavailable(RuntimeError):
+    """The chat's port cannot be taken; the message says which and what to do."""

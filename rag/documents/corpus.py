@@ -2,6 +2,8 @@
 
 Adding a document is: put its file in `data/`, add an entry to `data/manifest.json`
 (`doc_id`, `file`, `kind`, `title`, optional `date`/`source`/`issuer`/`issued`/`effective`), rebuild.
+A `title` of null (the text states none) is shown as `UNTITLED`, or "Văn bản <số>" when the doc_id
+is an official number (`shown_title`).
 Any `kind` string is accepted: "news" documents are parsed as paragraphs, every other kind
 ("regulation", "law", "decree", "circular", "decision", …) as Chương / Điều / khoản / điểm.
 """
@@ -14,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 NEWS_KINDS = ("news",)  # parsed as paragraphs; every other kind as articles
+UNTITLED = "Văn bản chưa có tiêu đề"
 _TYPE = re.compile(r"(Bộ luật|Luật|Nghị định|Thông tư liên tịch|Thông tư|Quyết định|Nghị quyết|Chỉ thị|Hiến pháp)")
 
 # Lines that are page furniture, not article text (seen on provincial portals and news sites).
@@ -100,20 +103,37 @@ class DocumentInfo:
         return tuple(dict.fromkeys(n for n in out if len(n) >= 4))
 
 
+def shown_title(doc_id: str, title: str | None) -> str:
+    """The manifest's title; for a document whose text states none (null), "Văn bản <số>" when its
+    doc_id is an official number, else `UNTITLED`. Never the doc_id otherwise: without a number it
+    is the uploaded file's name, which the public chat would then show as the document's name."""
+    if title:
+        return title
+    return f"Văn bản {doc_id}" if "/" in doc_id else UNTITLED
+
+
 def document_infos(data_dir: Path) -> dict[str, DocumentInfo]:
     """doc_id → `DocumentInfo`, in manifest order."""
-    return {e["doc_id"]: DocumentInfo(e["doc_id"], e["kind"], e["title"], e.get("date"), e.get("issued"),
-                                      e.get("effective")) for e in load_manifest(data_dir)}
+    return {e["doc_id"]: DocumentInfo(e["doc_id"], e["kind"], shown_title(e["doc_id"], e["title"]), e.get("date"),
+                                      e.get("issued"), e.get("effective")) for e in load_manifest(data_dir)}
 
 
 def load_documents(data_dir: Path) -> list[Document]:
-    """Read every document the manifest lists, verbatim (offsets into these texts are kept)."""
+    """Read every document the manifest lists, verbatim (offsets into these texts are kept).
+
+    A manifest that lists none is an error: an index cannot be built from nothing (numpy warned,
+    then the build failed with "max() arg is an empty sequence"), so say what to do instead."""
+    entries = load_manifest(data_dir)
+    if not entries:
+        raise ValueError("Kho văn bản không có văn bản nào (manifest.json không liệt kê văn bản nào), nên không "
+                         "xây dựng được chỉ mục. Hãy thêm văn bản: python -m rag add <tệp>")
     docs = []
-    for e in load_manifest(data_dir):
+    for e in entries:
         if not (data_dir / e["file"]).is_file():
             raise ValueError(f"The manifest names {e['file']}, which is missing from the corpus folder")
         text = (data_dir / e["file"]).read_text(encoding="utf-8")
-        docs.append(Document(e["doc_id"], e["file"], e["kind"], e["title"], text, e.get("date"), e.get("source")))
+        docs.append(Document(e["doc_id"], e["file"], e["kind"], shown_title(e["doc_id"], e["title"]), text,
+                             e.get("date"), e.get("source")))
     return docs
 
 

@@ -4,7 +4,8 @@
 text says about itself (`metadata.extract_metadata`), writes the NFC text as `<slug>.txt` next
 to `manifest.json` and adds (or replaces) the document's manifest entry. Nothing is guessed:
 the doc_id is the one given, else the number the text states, else the file name; the title is
-the one given, else the one the text states, else the file name.
+the one given, else the one the text states, else null with a warning (never the file name: an
+uploader chooses it, and the public chat shows the title; `corpus.shown_title` names it instead).
 
 A document whose parse has no article ("Điều 1. …") is refused unless its kind is "news" or
 "other": a text that is not a regulation is then indexed as paragraphs (the kind the parser
@@ -14,7 +15,8 @@ Both writes are atomic (`rag.atomic`); the text file is written before the manif
 leaves at worst an unlisted file, never a manifest naming a missing one. Every edit holds
 `corpus_lock`, a file lock beside the manifest, so concurrent writers (the admin page,
 `python -m rag add`, replicas sharing the folder) never drop each other's documents. The index is not
-touched: the caller rebuilds it (`python -m rag add` does, unless `--no-build`).
+touched: the caller rebuilds it (`python -m rag add` does, unless `--no-build`). The last document
+cannot be removed (`LastDocument`): an empty corpus has no index to rebuild.
 
 Usage:
     >>> from pathlib import Path
@@ -33,7 +35,7 @@ import unicodedata
 from pathlib import Path
 
 from rag.atomic import atomic_write_text, file_lock
-from rag.documents.corpus import NEWS_KINDS, Document, load_documents, load_manifest
+from rag.documents.corpus import NEWS_KINDS, Document, load_documents, load_manifest, shown_title
 from rag.documents.metadata import extract_metadata
 from rag.documents.parse import parse_document
 from rag.documents.readers import read_document
@@ -44,6 +46,11 @@ _KIND_OF_TYPE = {"Luật": "law", "Bộ luật": "law", "Hiến pháp": "law", "
                  "Thông tư": "circular", "Quyết định": "decision"}
 _RESERVED_FILES = ("manifest.json", "glossary.json")
 LOCK_FILE = ".corpus.lock"
+
+
+class LastDocument(ValueError):
+    """Removing this document would leave the corpus empty: no index can be built from nothing, so
+    the rebuild would fail and the chat would go on answering from the removed document."""
 
 
 def corpus_lock(corpus_dir: Path):
@@ -74,6 +81,8 @@ def add_document(path: Path, corpus_dir: Path, doc_id: str | None = None, title:
 
 
 def _add(path: Path, corpus_dir: Path, doc_id: str | None, title: str | None, kind: str | None) -> dict:
+    if path.is_dir():
+        raise ValueError(f"{path} là một thư mục: hãy cho các tệp trong đó, ví dụ python -m rag add {path}/*.docx")
     if not path.is_file():
         raise ValueError(f"Không tìm thấy tệp {path}.")
     doc_id, title, kind = (_flag(doc_id, "--doc-id"), _flag(title, "--title"), _flag(kind, "--kind"))
@@ -87,7 +96,10 @@ def _add(path: Path, corpus_dir: Path, doc_id: str | None, title: str | None, ki
             raise ValueError(f"Tệp {path.name}: không xác định được mã văn bản; hãy dùng --doc-id.")
         if not meta.number:
             warnings.append(f"Văn bản không ghi số hiệu; mã văn bản lấy theo tên tệp: {doc_id}.")
-    title = title or meta.title or path.stem
+    title = title or meta.title
+    if title is None:
+        warnings.append(f"Văn bản không ghi tiêu đề: được hiển thị là “{shown_title(doc_id, None)}”; "
+                        "hãy đặt tiêu đề (--title, hoặc ô Tiêu đề trên trang quản trị).")
     kind = (kind or kind_of_type(meta.doc_type)).lower()
 
     manifest = _read_manifest(corpus_dir)
@@ -95,7 +107,7 @@ def _add(path: Path, corpus_dir: Path, doc_id: str | None, title: str | None, ki
     old = next((e for e in entries if e.get("doc_id") == doc_id), None)
     file = _file_name(doc_id, corpus_dir, entries, old)
 
-    units = parse_document(Document(doc_id, file, kind, title, text))
+    units = parse_document(Document(doc_id, file, kind, shown_title(doc_id, title), text))
     articles = sum(u.kind == "article" for u in units)
     if articles == 0 and kind not in NEWS_KINDS:
         if kind not in PARAGRAPH_KINDS:
@@ -107,7 +119,7 @@ def _add(path: Path, corpus_dir: Path, doc_id: str | None, title: str | None, ki
         warnings.append(f"Không tìm thấy điều nào (“Điều 1. …”): văn bản được lập chỉ mục theo đoạn văn "
                         f"(loại “{paragraph_kind}” thay cho “{kind}”).")
         kind = paragraph_kind
-        units = parse_document(Document(doc_id, file, kind, title, text))
+        units = parse_document(Document(doc_id, file, kind, shown_title(doc_id, title), text))
     if not units:
         raise ValueError(f"Tệp {path.name}: không có đoạn văn nào đủ dài để tìm kiếm (mỗi đoạn cần ít nhất 15 từ; "
                          f"đoạn ngắn hơn được coi là chú thích ảnh, tên tác giả); văn bản không được thêm.")
@@ -129,7 +141,8 @@ def _add(path: Path, corpus_dir: Path, doc_id: str | None, title: str | None, ki
 
 def remove_document(doc_id: str, corpus_dir: Path) -> dict:
     """Remove the manifest entry of `doc_id` and the text file it names; returns the removed entry
-    plus "warnings". Raises KeyError (with a Vietnamese message) when no document has that doc_id."""
+    plus "warnings". Raises KeyError (with a Vietnamese message) when no document has that doc_id,
+    `LastDocument` (a ValueError) when it is the corpus's only document; nothing is changed then."""
     corpus_dir = Path(corpus_dir)
     with corpus_lock(corpus_dir):
         return _remove(doc_id, corpus_dir)
@@ -141,6 +154,9 @@ def _remove(doc_id: str, corpus_dir: Path) -> dict:
     if entry is None:
         raise KeyError(f"Không có văn bản nào có mã “{doc_id}” trong kho. "
                        f"Xem danh sách bằng: python -m rag docs")
+    if all(e is entry for e in manifest["documents"]):
+        raise LastDocument("Không thể xóa văn bản cuối cùng: kho văn bản phải còn ít nhất một văn bản. "
+                           "Hãy thêm văn bản mới trước.")
     manifest["documents"] = [e for e in manifest["documents"] if e is not entry]
     _write_manifest(corpus_dir, manifest)
     _remove_unlisted(corpus_dir, entry.get("file"), manifest["documents"])
@@ -156,6 +172,8 @@ def list_documents(corpus_dir: Path) -> list[dict]:
     articles, effective (ISO date or None)."""
     corpus_dir = Path(corpus_dir)
     entries = {e["doc_id"]: e for e in load_manifest(corpus_dir)}
+    if not entries:  # load_documents refuses an empty corpus (nothing to index); listing it is fine
+        return []
     out = []
     for doc in load_documents(corpus_dir):
         units = parse_document(doc)

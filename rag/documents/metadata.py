@@ -9,7 +9,10 @@ in fixed formulas.
 - The header (the first 40 non-blank lines): the issuer block in capitals above "CỘNG HÒA XÃ
   HỘI CHỦ NGHĨA VIỆT NAM", the "Số: 10/2025/TT-BKHCN" line, the "Hà Nội, ngày 27 tháng 6 năm
   2025" line, and the type line in capitals ("THÔNG TƯ", "LUẬT") followed by the heading.
-  Texts that start with their name ("Luật Đất đai" then "Số: 31/2024/QH15") work too.
+  Texts that start with their name ("Luật Đất đai" then "Số: 31/2024/QH15") work too. A
+  regulation with no type line (it has articles or the national motto) still has a title when
+  its first line after that header block reads as a heading ("Quy định về quản lý chợ đêm", a
+  web page's <h1>); a sentence is not one, and a news article gets none.
 - The final provisions: "<Loại văn bản> này có hiệu lực (thi hành) (kể) từ ngày …" gives the
   date of entry into force; "… số X … hết hiệu lực (kể từ ngày <văn bản> này có hiệu lực)" and
   "<Loại văn bản> này thay thế <văn bản> số X …" give the replaced documents. Laws amended by
@@ -38,6 +41,7 @@ from dataclasses import dataclass
 from rag.text import normalize
 
 HEADER_LINES = 40
+MAX_HEADING_WORDS = 50  # longer is a paragraph, not a title (Thông tư 10's long title has 43 words)
 
 DOC_TYPES: tuple[str, ...] = (  # longest first, so "Thông tư liên tịch" wins over "Thông tư"
     "Thông tư liên tịch", "Bộ luật", "Hiến pháp", "Pháp lệnh", "Nghị định", "Nghị quyết",
@@ -98,6 +102,8 @@ _HEADING_STOP_RE = re.compile(
     r"^(?:Căn cứ|Theo đề nghị|Xét đề nghị|Điều\s+\d|Chương\b|Mục\b|Phần\b|CHƯƠNG\b|ĐIỀU\b"
     r"|CHỦ TỊCH|BỘ TRƯỞNG|THỦ TƯỚNG|GIÁM ĐỐC|TỔNG GIÁM ĐỐC|THỐNG ĐỐC|CHÁNH|VIỆN TRƯỞNG"
     r"|TỔNG KIỂM TOÁN|HỘI ĐỒNG|ỦY BAN|QUỐC HỘI|CHÍNH PHỦ|BAN CHẤP HÀNH)")
+_MOTTO_LINE_RE = re.compile(r"(?:^|\|\s*)Độc lập\s*[-–—]\s*Tự do\s*[-–—]\s*Hạnh phúc", re.IGNORECASE)
+_BODY_START_RE = re.compile(r"^(?:Căn cứ|Điều\s+\d|Chương\b|Mục\b|Phần\b)", re.IGNORECASE)
 _SENTENCE_SPLIT_RE = re.compile(r"(?<=[.;])\s+")
 _LIST_ITEM_RE = re.compile(r"^(?:[a-zđ]\)|[-+•])\s*")
 _CLAUSE_RE = re.compile(r"^\d+\.\s")
@@ -215,11 +221,12 @@ def _type_and_title(header: list[str], number: str | None,
     first = _first_line_type(header)
     if first:
         return first, header[0]
+    heading = _first_heading(header, names)
     for line in header:
         label = _TYPE_LABEL_RE.match(line)
         if label:
-            return _canonical_type(label.group(1)), None
-    return _type_from_number(number), None
+            return _canonical_type(label.group(1)), heading
+    return _type_from_number(number), heading
 
 
 def _caps_type_line(header: list[str]) -> tuple[int, str, str] | None:
@@ -239,11 +246,14 @@ def _heading_lines(lines: list[str]) -> Iterator[str]:
     """The heading under a type line: capitalised lines ("ĐẤT ĐAI"), or one mixed-case line.
 
     It stops at the signing authority ("CHỦ TỊCH …", "BỘ TRƯỞNG …"), at an enacting formula
-    ("QUYẾT ĐỊNH:") and at the preamble ("Căn cứ …"), and takes at most four lines.
+    ("QUYẾT ĐỊNH:") and at the preamble ("Căn cứ …"), and takes at most four lines. A number or
+    place-and-date line between the type line and the heading ("QUYẾT ĐỊNH" / "Số: 77/2025/QĐ-UBND"
+    / "Quy định về …", as web pages and retyped texts put it) is passed over.
     """
     taken = 0
     for line in lines:
-        if _SEPARATOR_RE.match(line):
+        if _SEPARATOR_RE.match(line) or (taken == 0 and (_NUMBER_LINE_RE.search(line)
+                                                         or _PLACE_DATE_RE.search(line))):
             continue
         if taken >= 4 or line.endswith((":", ";")) or _HEADING_STOP_RE.match(line) \
                 or _NUMBER_LINE_RE.search(line) or _PLACE_DATE_RE.search(line):
@@ -254,6 +264,30 @@ def _heading_lines(lines: list[str]) -> Iterator[str]:
             return
         yield line
         taken += 1
+
+
+def _first_heading(header: list[str], names: tuple[str, ...] = ()) -> str | None:
+    """The heading of a text that names no document type, else None.
+
+    Why: an attached regulation ("QUY ĐỊNH / VỀ QUẢN LÝ CHỢ ĐÊM"), a plan or a web page states its
+    title without a type line, and without this the title was taken from the uploaded file's name.
+    Only a regulation's header is read (it has an article or the national motto): the first line
+    of a news page is a headline or a section name ("Tin tức"), not what the text says it is. The
+    heading is read after the header block (issuer, national motto, number, place and date) with
+    the rule of `_heading_lines`; a line ending a sentence, or longer than `MAX_HEADING_WORDS`, is
+    a paragraph, not a title.
+    """
+    if not any(_ARTICLE_RE.match(line) or _MOTTO_RE.search(line) for line in header):
+        return None
+    body = next((i for i, line in enumerate(header) if _BODY_START_RE.match(line)), len(header))
+    furniture = [i for i, line in enumerate(header[:body])
+                 if _MOTTO_RE.search(line) or _MOTTO_LINE_RE.search(line)
+                 or _NUMBER_LINE_RE.search(line) or _PLACE_DATE_RE.search(line)]
+    start = furniture[-1] + 1 if furniture else 0
+    heading = re.sub(r"\s+", " ", " ".join(_heading_lines(header[start:body]))).strip()
+    if not heading or heading.endswith((".", "!", "?")) or len(heading.split()) > MAX_HEADING_WORDS:
+        return None
+    return _sentence_case(heading, names)
 
 
 def _first_line_type(header: list[str]) -> str | None:

@@ -42,6 +42,7 @@ from pathlib import Path
 
 SUPPORTED_EXTENSIONS: tuple[str, ...] = (".txt", ".docx", ".pdf", ".html", ".htm")
 MIN_LETTERS_PER_PAGE = 20
+MAX_DOCX_UNZIPPED_MB = 200  # a full 20 MB upload of Word XML inflated ~10×; a zip bomb is far more (_unzipped_bytes)
 
 # Lines that start a new unit in a Vietnamese legal text: never glued to the line before.
 _POINT_LETTERS = "abcdđeghiklmnopqrstuvxy"
@@ -124,6 +125,9 @@ def _read_docx(data: bytes, name: str) -> str:
 
     if not _is_docx_zip(data):
         raise _mismatch(name, "tài liệu Word .docx (hãy lưu tệp .doc cũ thành .docx)")
+    if _unzipped_bytes(data) > MAX_DOCX_UNZIPPED_MB * 1024 * 1024:
+        raise _fail(name, f"tệp .docx giải nén quá lớn (hơn {MAX_DOCX_UNZIPPED_MB} MB), không đọc được; "
+                          "hãy lưu lại tài liệu bằng Word hoặc chia thành nhiều tệp nhỏ hơn.")
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises several types for damaged packages
@@ -137,6 +141,21 @@ def _is_docx_zip(data: bytes) -> bool:
             return "word/document.xml" in archive.namelist()
     except zipfile.BadZipFile:
         return False
+
+
+def _unzipped_bytes(data: bytes) -> int:
+    """Total uncompressed size of the package's entries, read from its directory (nothing inflated).
+
+    Why: a 2.6 MB .docx whose word/document.xml inflates to 2.5 GB passes the upload limit and
+    python-docx would hold it all in memory. A cap on the total, not on the compression ratio:
+    memory grows with the inflated size whatever the ratio, and a short, repetitive text may
+    compress well. Real texts are far below `MAX_DOCX_UNZIPPED_MB`: Luật Đất đai (260 articles)
+    written as a .docx by python-docx is 142 kB, 1.6 MB unzipped (its XML compresses ~8×). The
+    declared sizes can be trusted: zipfile never returns more bytes than an entry declares (a lie
+    ends in a CRC error, reported as a damaged file).
+    """
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        return sum(info.file_size for info in archive.infolist())
 
 
 def _docx_blocks(container) -> Iterator[str]:
