@@ -60,3 +60,10 @@ def test_quick_subset_takes_every_other_item_of_each_kind():
 def test_mentions_are_groups_of_phrases():
     for item in ITEMS:
         assert all(isinstance(g, list) and g and all(isinstance(p, str) for p in g) for g in item.mention)
+
+
+def test_an_empty_golden_set_is_an_error_not_an_empty_report(tmp_path):
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("\n\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="no questions"):
+        load_golden(empty)

@@ -62,6 +62,8 @@ def load_golden(path: Path) -> list[Item]:
         items.append(Item(d["id"], d["question"], d["kind"], d["abstain"], d["gold"], d["mention"],
                           d.get("history") or [], d.get("standalone"), d.get("answer", ""), d.get("clean"),
                           d.get("style"), d.get("split")))
+    if not items:  # a report of dashes would look like a run that measured something
+        raise ValueError(f"{path.name} has no questions: nothing to evaluate")
     return items
 
 
