@@ -337,3 +337,15 @@ def test_an_answer_quoting_news_beside_the_circular_says_so_in_its_first_line(as
     kinds = {assistant.retriever.documents[c.doc_id].is_news for c in ans.citations}
     assert kinds == {True, False}, "the question no longer cites both: pick another"
     assert ans.text.startswith("Theo Thông tư 10/2025/TT-BKHCN và tin bài liên quan:")
+
+
+@pytest.mark.parametrize("question", ["Đơn vị nào phụ trách mã số mã vạch?", "Trung tâm TĐC có nhiệm vụ gì?",
+                                      "Sở và Phòng Văn hóa - Xã hội làm gì về bưu chính?"])
+def test_extractive_markers_read_in_order(assistant, question):
+    """Units grouped by body had been numbered by rank: "[1]; [3]" under the centre, then "[2]"."""
+    import re
+
+    ans = assistant.ask(question, mode="extractive")
+    shown = list(dict.fromkeys(int(n) for n in re.findall(r"\[(\d+)\]", ans.text)))
+    assert len(shown) >= 2 and shown == sorted(shown)
+    assert_citations_are_real(ans)

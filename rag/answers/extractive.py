@@ -54,7 +54,9 @@ class Section:
 
 def choose_units(retrieval: Retrieval, library: Library, settings: Settings) -> list[Unit]:
     """The units worth citing: explicit references, else the best-scoring ones; one per body for "who"
-    questions and for questions that name several bodies; never a unit and one that contains it."""
+    questions and for questions that name several bodies; never a unit and one that contains it.
+    They come in the order the answer shows them (the best unit's section first, `sections`), so
+    its markers read [1], [2], [3] and not [1], [3], [2]."""
     ranked, limit = retrieval.units, settings.max_cited
     if not ranked:
         return []
@@ -80,7 +82,7 @@ def choose_units(retrieval: Retrieval, library: Library, settings: Settings) -> 
     for s in chosen[:limit]:
         if not any(k.contains(s.unit) or s.unit.contains(k) for k in kept):
             kept.append(s.unit)
-    return kept
+    return [u for sec in sections(kept, library) for u in sec.units]
 
 
 def _group_key(unit: Unit, library: Library) -> str:
