@@ -98,6 +98,7 @@ def test_a_clause_and_its_own_points_are_never_cited_together():
     from types import SimpleNamespace
 
     from rag.answers.extractive import choose_units
+    from rag.documents.corpus import DocumentInfo
     from rag.search.retriever import ScoredUnit
     from rag.settings import Settings
 
@@ -106,9 +107,10 @@ def test_a_clause_and_its_own_points_are_never_cited_together():
     other = Unit("d#3", "d", "article", "Điều 3", "", "Điều 3. Thời hạn", 40, 56)
     ranked = [ScoredUnit(clause, 1.0), ScoredUnit(point_a, 0.99), ScoredUnit(other, 0.98)]
     retrieval = SimpleNamespace(units=ranked, referenced=False, bodies=(), query=SimpleNamespace(asks_who=False))
-    assert [u.label for u in choose_units(retrieval, None, Settings())] == ["Điều 2, khoản 1", "Điều 3"]
+    library = SimpleNamespace(body=lambda unit: None, document=lambda doc_id: DocumentInfo(doc_id, "law", doc_id))
+    assert [u.label for u in choose_units(retrieval, library, Settings())] == ["Điều 2, khoản 1", "Điều 3"]
     ranked[0], ranked[1] = ranked[1], ranked[0]  # the point ranked first: the clause is left out
-    assert [u.label for u in choose_units(retrieval, None, Settings())] == ["Điều 2, khoản 1, điểm a", "Điều 3"]
+    assert [u.label for u in choose_units(retrieval, library, Settings())] == ["Điều 2, khoản 1, điểm a", "Điều 3"]
 
 
 @pytest.mark.parametrize("raw, text, cited", [
