@@ -418,6 +418,7 @@ def test_no_key_url_or_path_reaches_health_config_page_or_log(retriever, tmp_pat
         client = Client(url + "/", verbose=False)
         why = client.predict(BARCODE, "llm", api_name="/respond")
         assert why.startswith("Chế độ mô hình ngôn ngữ không dùng được: không kết nối được máy chủ mô hình")
+        assert "RAG_" not in why and "Trích xuất" in why  # a citizen is told what to pick, not how to configure
         answer = client.predict(BARCODE, "auto", api_name="/respond")
         assert "Nguồn trích dẫn" in answer and "Chế độ: Trích xuất" in answer
         health = httpx.get(url + "/health").json()

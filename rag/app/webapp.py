@@ -256,8 +256,8 @@ class ChatService:
         except (BadQuestion, LLMFailed) as e:
             yield str(e)
         except RuntimeError as e:
-            if str(e).startswith(LLM_UNUSABLE):  # "llm" chosen but none can be used: say why
-                yield str(e)
+            if str(e).startswith(LLM_UNUSABLE):  # "llm" chosen but none can be used: say why, without the
+                yield str(e).split(" (")[0] + "; hãy dùng chế độ Trích xuất."  # operator's how-to in brackets
             else:
                 log.exception("answer failed")
                 yield INTERNAL_ERROR
