@@ -72,3 +72,13 @@ def test_no_department_called_foreign_is_named_by_the_circular_itself(parsed):
     units, glossary = parsed
     named = {(u.label, glossary.foreign_body_in(u.text)) for u in units if u.doc_id == "10/2025/TT-BKHCN"}
     assert {pair for pair in named if pair[1]} == set()
+
+
+def test_a_department_another_regulation_names_once_is_no_longer_foreign():
+    """A provincial decision giving "Sở Nông nghiệp và Môi trường" two duties names it once; its
+    questions had been refused as outside the documents."""
+    decision = "Điều 2. Trách nhiệm\n1. Sở Nông nghiệp và Môi trường kiểm tra cây giống chè hai lần một năm."
+    assert G.foreign_body_in("Sở Nông nghiệp và Môi trường kiểm tra cây giống mấy lần?")
+    loaded = G.without_covered([decision])
+    assert loaded.foreign_body_in("Sở Nông nghiệp và Môi trường kiểm tra cây giống mấy lần?") is None
+    assert loaded.foreign_body_in("Sở Y tế cấp giấy phép hành nghề ở đâu?") == "sở y tế"

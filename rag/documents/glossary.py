@@ -164,17 +164,19 @@ class Glossary:
         """This glossary with the uncovered areas and departments that another loaded document names
         dropped: scope follows the corpus ("kết hôn" is out of scope only until a law on marriage is
         loaded). An area goes when one of its comma-separated phrases occurs at least `MIN_MENTIONS` times
-        in other documents (a passing mention of "y tế" in a marriage law does not make it a health law)."""
+        in other documents (a passing mention of "y tế" in a marriage law does not make it a health law);
+        a department goes when another regulation names it once: a provincial decision that gives
+        "Sở Nông nghiệp và Môi trường" two duties names it once, and its questions must reach them."""
         hay = " ".join(f" {fold(t)} " for t in other_texts)
         if not hay.strip():
             return self
 
-        def named(phrase: str) -> bool:
+        def named(phrase: str, times: int = MIN_MENTIONS) -> bool:
             key = fold(phrase.strip())
-            return bool(key) and len(re.findall(whole_words(key), hay)) >= MIN_MENTIONS
+            return bool(key) and len(re.findall(whole_words(key), hay)) >= times
 
         topics = tuple(t for t in self.other_topics if not any(named(p) for p in t.split(",")))
-        foreign = tuple(b for b in self.foreign_bodies if not named(b))
+        foreign = tuple(b for b in self.foreign_bodies if not named(b, times=1))
         return dataclasses.replace(self, other_topics=topics, foreign_bodies=foreign)
 
     def body_of(self, doc_id: str, article: int | None) -> Body | None:
