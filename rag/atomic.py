@@ -23,11 +23,26 @@ from pathlib import Path
 from typing import BinaryIO
 
 
+def _umask() -> int:
+    """The process's umask (read by setting it, so set back at once)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _as_created(path: str, mode: int) -> None:
+    """Give a temporary file or folder the mode `open()` or `mkdir()` would have: `tempfile` makes
+    them private (0600 / 0700), so a replica or reader running as another user could not read the
+    index or the corpus that replaced them."""
+    os.chmod(path, mode & ~_umask())
+
+
 @contextlib.contextmanager
 def atomic_writer(path: Path) -> Iterator[BinaryIO]:
     """A binary file handle whose content replaces `path` only when the block ends without error."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    _as_created(tmp, 0o666)
     try:
         with os.fdopen(fd, "wb") as fh:
             yield fh
@@ -76,6 +91,7 @@ def staged_dir(target: Path, replace: bool = True) -> Iterator[Path]:
     when `replace`, else only when `target` does not exist yet), on failure it is removed."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.build-{os.getpid()}-", dir=target.parent))
+    _as_created(str(tmp), 0o777)
     try:
         yield tmp
         if replace:

@@ -119,3 +119,33 @@ def test_accent_counts_take_each_occurrence_in_the_documents_once(built_index):
     texts = [fold(d.text) for d in load_documents(built_index.data_dir)]
     for key in ("gom", "thu nghiem", "giam dinh"):
         assert accents[key][1] == sum(len(re.findall(rf"\b{key}\b", t)) for t in texts), key
+
+
+def test_the_index_and_corpus_writes_are_readable_by_other_users(built_index, tmp_path):
+    """tempfile makes files 0600 and folders 0700: a replica running as another user could not read
+    the index or a document `add` wrote. They now get the umask's mode, as open() and mkdir() would."""
+    import os
+    import stat
+
+    from rag.atomic import atomic_write_text, staged_dir
+
+    index = built_index.index_dir / "current"
+    assert stat.S_IMODE(index.stat().st_mode) == 0o777 & ~_umask()
+    assert stat.S_IMODE((index / "manifest.json").stat().st_mode) == 0o666 & ~_umask()
+    old = os.umask(0o027)
+    try:
+        atomic_write_text(tmp_path / "manifest.json", "{}")
+        with staged_dir(tmp_path / "folder") as tmp:
+            (tmp / "x").write_text("x")
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "manifest.json").stat().st_mode) == 0o640
+    assert stat.S_IMODE((tmp_path / "folder").stat().st_mode) == 0o750
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
