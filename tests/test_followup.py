@@ -21,6 +21,16 @@ def hist(q):
     ("Trung tâm Đổi mới sáng tạo và Chuyển đổi số Lai Châu thành lập thế nào?", "Trung tâm đó có những phòng nào?",
      "Trung tâm Đổi mới sáng tạo và Chuyển đổi số Lai Châu có những phòng nào?"),
     ("Đơn vị nào phụ trách mã số mã vạch?", "Điều 4 khoản 13 quy định gì?", "Điều 4 khoản 13 quy định gì?"),
+    # a question naming no body continues the previous one only when it says so or is too short to stand alone
+    ("Còn cấp xã thì sao?", "kiem dinh can dien tu o dau", "kiem dinh can dien tu o dau"),
+    ("Sở có nhiệm vụ gì?", "Ủy ban nhân dân cấp xã có trách nhiệm gì về vườn ươm chè?",
+     "Ủy ban nhân dân cấp xã có trách nhiệm gì về vườn ươm chè?"),
+    ("Trung tâm TĐC có nhiệm vụ gì?", "Còn kiểm tra nhà nước về đo lường thì ai làm?",
+     "Còn kiểm tra nhà nước về đo lường thì ai làm? (Trung tâm TĐC)"),
+    ("Sở có nhiệm vụ gì về phóng xạ?", "Việc thu gom nguồn phóng xạ không rõ chủ thì sao?",
+     "Việc thu gom nguồn phóng xạ không rõ chủ thì sao? (Sở)"),
+    ("Trung tâm TĐC có nhiệm vụ gì?", "Có thu phí không?", "Có thu phí không? (Trung tâm TĐC)"),
+    ("Trung tâm TĐC có nhiệm vụ gì?", "Nó có tư cách pháp nhân không?", "Nó có tư cách pháp nhân không? (Trung tâm TĐC)"),
 ])
 def test_condense(previous, question, expected):
     assert condense(question, hist(previous), G) == expected

@@ -4,8 +4,9 @@ Why: "Còn cấp xã thì sao?" or "Trung tâm đó có những phòng nào?" re
 Rules, in order:
 1. the follow-up names a body but no topic ("Còn cấp xã thì sao?") → the previous question with
    its body replaced by the new one;
-2. the follow-up refers back ("trung tâm đó", "nó") or names no body while the previous question
-   did → the anaphor is replaced by (or the question completed with) the previous body;
+2. the follow-up refers back ("trung tâm đó", "nó"), or names no body while the previous question
+   did and leans on it (`_leans_back`) → the anaphor is replaced by (or the question completed
+   with) the previous body;
 3. otherwise the follow-up is already standalone.
 
 Example:
@@ -19,7 +20,7 @@ import re
 from rag.documents.glossary import Glossary
 from rag.query.informal import normalize_informal
 from rag.query.words import blank_phrases, content_words, lexicon
-from rag.text import normalize
+from rag.text import fold, normalize
 
 _ANAPHORA = re.compile(
     r"(?i)\b(trung tâm|đơn vị|cơ quan|phòng|sở)\s+(đó|này|ấy|trên)\b|\b(nó|đơn vị đó|cơ quan đó)\b|"
@@ -55,6 +56,15 @@ def _antecedent(previous: str, head: str) -> str | None:
     return phrase if len(phrase) > len(head) else None
 
 
+def _leans_back(question: str, topic: list[str]) -> bool:
+    """Whether a question naming no body continues the previous one: it says so ("Còn …", "Vậy …",
+    "… thì sao?"), refers back ("Nó có …"), or is too short to stand alone ("Có mất phí không?").
+    Why: the chat sends every question with its history, and "kiem dinh can o dau", asked after a
+    question on the Phòng, had been searched as a question on the Phòng."""
+    folded = " ".join(re.findall(r"\w+", fold(question)))
+    return len(topic) <= 2 or bool(lexicon()["continuation"].search(folded) or _ANAPHORA.search(question))
+
+
 def condense(question: str, history: list[dict], glossary: Glossary) -> str:
     """The follow-up rewritten as a standalone question (unchanged when it already is one)."""
     previous = last_user_question(history)
@@ -68,7 +78,7 @@ def condense(question: str, history: list[dict], glossary: Glossary) -> str:
     anaphor = _ANAPHORA.search(question)
     if anaphor and (antecedent := _antecedent(previous, anaphor.group(1) or "")):
         return question[: anaphor.start()] + antecedent + question[anaphor.end():]
-    if before_bodies and not now_bodies:
+    if before_bodies and not now_bodies and _leans_back(question, topic_now):
         return f"{question} ({before_bodies[0].short})"
     if not now_bodies and not topic_now:
         return f"{question} {previous}"

@@ -41,6 +41,9 @@ def lexicon() -> dict:
         "stopwords_folded": frozenset(tuple(fold(w).split()) for w in raw["stopwords"].split(",") if w.strip()),
         "who": re.compile(r"(?i)(?<!\w)(" + "|".join(map(re.escape, map(normalize, raw["who_words"]))) + r")(?!\w)"),
         "followup": sorted((normalize(p) for p in raw["followup_words"]), key=len, reverse=True),
+        "continuation": re.compile(r"^(?:{})(?!\w)|(?<!\w)(?:{})$".format(
+            *("|".join(sorted({re.escape(fold(w)) for w in raw[key]}, key=len, reverse=True))
+              for key in ("continuation_starts", "continuation_ends")))),
         "accent_words": [normalize(w).strip() for w in raw["accent_words"].split(",") if w.strip()],
         "english": frozenset(raw["english_words"].split()),
         "article_titles": [(tuple(normalize(t) for t in title.split("|")), [normalize(p) for p in phrases])
