@@ -340,7 +340,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     judge = assistant.llm_backend() if args.judge else None  # RuntimeError (no LLM) → "Lỗi: …", exit 1
     metrics = run_eval(assistant, items, mode=args.mode, baselines=not (args.quick or args.no_baselines), progress=True, judge=judge)
     command = "python -m rag eval " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "python -m rag eval"
-    path = write_report(metrics, args.reports_dir, command)
+    path = write_report(metrics, args.reports_dir, command, args.golden)
     h = metrics["headline"]
     print(" · ".join(f"{k}={v:.3f}" for k, v in h.items() if v is not None))
     print(f"Báo cáo: {path / 'report.md'}")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import re
 import resource
 import statistics
@@ -180,6 +181,15 @@ def _pct(values: list[float], q: float) -> float:
     return round(values[min(len(values) - 1, int(q * len(values)))], 1)
 
 
+def load_1min() -> float | None:
+    """The 1-minute load average (None where the platform has none): the report shows it so that
+    latencies measured on a busy machine are not taken for the product's."""
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
+
+
 def run_eval(assistant: Assistant, items: list[Item], mode: str = "extractive", baselines: bool = True,
              progress: bool = True, judge=None) -> dict:
     """Run everything over `items`; returns the metrics dict written to metrics.json.
@@ -193,6 +203,7 @@ def run_eval(assistant: Assistant, items: list[Item], mode: str = "extractive", 
     naive = NaiveLlamaIndex(assistant.retriever) if baselines else None
     rows: list[dict] = []
     to_judge: list[tuple[dict, Answer]] = []
+    load_start = load_1min()
     for item in tqdm(items, desc="Đánh giá", disable=not progress, unit="câu"):
         golds = [resolve_gold(g, units) for g in item.gold]
         ans = assistant.ask(item.question, item.history, mode)
@@ -227,11 +238,12 @@ def run_eval(assistant: Assistant, items: list[Item], mode: str = "extractive", 
                 row["standalone_metrics"] = {**ranking_metrics(_spans([s.unit for s in alone.retrieved]), golds),
                                              **answer_metrics(alone, item, golds, units)}
         rows.append(row)
+    load = {"start": load_start, "end": load_1min(), "cpus": os.cpu_count()}  # while answering, not judging
     # Judged after all answers: a judge prompt evicts the LLM's cached answer prefix, which
     # would otherwise slow (and so misreport) every answer that follows it.
-    for row, ans in tqdm(to_judge, desc="Chấm bằng LLM", disable=not progress, unit="câu"):
+    for row, ans in tqdm(to_judge, desc="Chấm bằng LLM", disable=not progress or judge is None, unit="câu"):
         row["judge"] = judge_answer(judge, ans)
-    return summarize(rows, mode, baselines)
+    return {**summarize(rows, mode, baselines), "load": load}
 
 
 def summarize(rows: list[dict], mode: str, baselines: bool) -> dict:

@@ -1,4 +1,4 @@
-"""Write an eval run to `eval/reports/<timestamp>/`: report.md, metrics.json and PNG charts.
+"""Write an eval run to `eval/reports/<timestamp>-<set>-<mode>/`: report.md, metrics.json and PNG charts.
 
 Files are written to a temporary folder and renamed into place, so a crash never leaves a
 half-written report.
@@ -6,11 +6,18 @@ half-written report.
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rag.atomic import staged_dir
 from rag.evaluation.evaluate import HEADLINE
+from rag.text import fold
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+    from matplotlib.figure import Figure
 
 _TITLES = {"hit@1": "Hit@1", "hit@5": "Hit@5", "mrr@10": "MRR@10", "ndcg@10": "nDCG@10", "recall@10": "Recall@10",
            "citation_validity": "Trích dẫn hợp lệ", "gold_cited": "Trích đúng điều khoản", "mention": "Nêu đúng thực thể",
@@ -18,7 +25,73 @@ _TITLES = {"hit@1": "Hit@1", "hit@5": "Hit@5", "mrr@10": "MRR@10", "ndcg@10": "n
 
 
 def _fmt(v) -> str:
-    return "–" if v is None else (f"{v:.3f}" if isinstance(v, float) else str(v))
+    """Every number the same way: a rate that is exactly 1 or 0 can arrive as an int (the mean of
+    booleans that are all True), and must still read "1.000" beside "0.875"."""
+    return "–" if v is None else (f"{v:.3f}" if isinstance(v, (int, float)) else str(v))
+
+
+def _legend_outside(ax: Axes, **kw) -> None:
+    """Legend to the right of the plot: inside, it hid the tops of the bars it sits on (saved with
+    bbox_inches="tight" so it is not cut off)."""
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1), borderaxespad=0, **kw)
+
+
+def _by_kind_figure(by_kind: dict, kinds: list[str]) -> Figure:
+    """Hit@1, gold cited and mention per question kind, as grouped bars."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(9, 4))
+    w = 0.27
+    for j, key in enumerate(("hit@1", "gold_cited", "mention")):
+        ax.bar([i + (j - 1) * w for i in range(len(kinds))], [by_kind[k][key] or 0 for k in kinds], w,
+               label=_TITLES[key])
+    ax.set_xticks(range(len(kinds)), kinds, rotation=30, ha="right")
+    ax.set_ylim(0, 1.05)
+    ax.set_xlabel("loại câu hỏi")
+    ax.set_ylabel("tỉ lệ (câu trong phạm vi)")
+    ax.set_title("Theo loại câu hỏi")
+    _legend_outside(ax)
+    fig.tight_layout()
+    return fig
+
+
+def _baselines_figure(metrics: dict) -> Figure:
+    """The product's retrieval metrics beside each baseline's, as grouped bars."""
+    import matplotlib.pyplot as plt
+
+    systems = {"sản phẩm": {k: metrics["headline"][k] for k in ("hit@1", "hit@5", "mrr@10", "ndcg@10", "recall@10")}}
+    systems.update({f"baseline: {k}": v for k, v in metrics["baselines"].items()})
+    keys = list(next(iter(systems.values())))
+    fig, ax = plt.subplots(figsize=(9, 4))
+    w = 0.8 / len(systems)
+    for j, (name, vals) in enumerate(systems.items()):
+        ax.bar([i + j * w for i in range(len(keys))], [vals[k] or 0 for k in keys], w, label=name)
+    ax.set_xticks([i + 0.4 - w / 2 for i in range(len(keys))], [_TITLES[k] for k in keys])
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("giá trị (câu trong phạm vi)")
+    ax.set_title("Sản phẩm so với các baseline (truy hồi)")
+    _legend_outside(ax, fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def _latency_figure(rows: list[dict]) -> Figure:
+    """One histogram per stage, side by side. On one shared axis each stage was binned over its own
+    range: extractive answers take 0-4 ms against 30-70 ms retrieval, so their bars were a pixel
+    wide and the y axis rose to a bar no one could see."""
+    import matplotlib.pyplot as plt
+    from matplotlib.ticker import MaxNLocator
+
+    stages = ("retrieve_ms", "answer_ms")
+    fig, axes = plt.subplots(1, len(stages), figsize=(9, 3.5))
+    for ax, key, colour in zip(axes, stages, ("C0", "C1")):
+        ax.hist([r[key] for r in rows], bins=30, color=colour)
+        ax.set_xlabel(f"{key} (ms)")
+        ax.set_ylabel("số câu hỏi")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts: no "17.5" ticks
+    fig.suptitle("Phân bố độ trễ")
+    fig.tight_layout()
+    return fig
 
 
 def _charts(metrics: dict, out: Path) -> list[str]:
@@ -27,56 +100,24 @@ def _charts(metrics: dict, out: Path) -> list[str]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    files = []
+    figures = {}
     kinds = [k for k, v in metrics["by_kind"].items() if v.get("hit@1") is not None]
     if kinds:
-        fig, ax = plt.subplots(figsize=(9, 4))
-        w = 0.27
-        for j, key in enumerate(("hit@1", "gold_cited", "mention")):
-            ax.bar([i + (j - 1) * w for i in range(len(kinds))], [metrics["by_kind"][k][key] or 0 for k in kinds], w,
-                   label=_TITLES[key])
-        ax.set_xticks(range(len(kinds)), kinds, rotation=30, ha="right")
-        ax.set_ylim(0, 1.05)
-        ax.set_title("Theo loại câu hỏi")
-        ax.legend(loc="lower right")
-        fig.tight_layout()
-        fig.savefig(out / "by_kind.png", dpi=110)
-        plt.close(fig)
-        files.append("by_kind.png")
+        figures["by_kind.png"] = _by_kind_figure(metrics["by_kind"], kinds)
     if metrics["baselines"]:
-        systems = {"sản phẩm": {k: metrics["headline"][k] for k in ("hit@1", "hit@5", "mrr@10", "ndcg@10", "recall@10")}}
-        systems.update({f"baseline: {k}": v for k, v in metrics["baselines"].items()})
-        keys = list(next(iter(systems.values())))
-        fig, ax = plt.subplots(figsize=(9, 4))
-        w = 0.8 / len(systems)
-        for j, (name, vals) in enumerate(systems.items()):
-            ax.bar([i + j * w for i in range(len(keys))], [vals[k] or 0 for k in keys], w, label=name)
-        ax.set_xticks([i + 0.4 - w / 2 for i in range(len(keys))], [_TITLES[k] for k in keys])
-        ax.set_ylim(0, 1.05)
-        ax.set_title("Sản phẩm so với các baseline (truy hồi)")
-        ax.legend(loc="lower right", fontsize=8)
-        fig.tight_layout()
-        fig.savefig(out / "baselines.png", dpi=110)
+        figures["baselines.png"] = _baselines_figure(metrics)
+    figures["latency.png"] = _latency_figure(metrics["rows"])
+    for name, fig in figures.items():
+        fig.savefig(out / name, dpi=110, bbox_inches="tight")
         plt.close(fig)
-        files.append("baselines.png")
-    fig, ax = plt.subplots(figsize=(7, 3.5))
-    for key in ("retrieve_ms", "answer_ms"):
-        ax.hist([r[key] for r in metrics["rows"]], bins=30, alpha=0.6, label=key)
-    ax.set_xlabel("ms")
-    ax.set_title("Phân bố độ trễ")
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(out / "latency.png", dpi=110)
-    plt.close(fig)
-    files.append("latency.png")
-    return files
+    return list(figures)
 
 
 def _markdown(metrics: dict, charts: list[str], command: str) -> str:
     h = metrics["headline"]
     lines = [f"# Báo cáo đánh giá — chế độ `{metrics['mode']}`", "",
              f"Lệnh: `{command}` · {metrics['n']} câu hỏi ({metrics['n_in_scope']} trong phạm vi, "
-             f"{metrics['n_out_of_scope']} ngoài phạm vi) · RSS đỉnh {metrics['peak_rss_mb']} MB", "",
+             f"{metrics['n_out_of_scope']} ngoài phạm vi) · RSS đỉnh {metrics['peak_rss_mb']} MB{_load_phrase(metrics)}", "",
              "## Chỉ số chính", "", "| chỉ số | giá trị |", "|---|---|"]
     lines += [f"| {_TITLES.get(k, k)} (`{k}`) | {_fmt(h.get(k))} |" for k in HEADLINE]
     lines += [f"| Citation precision | {_fmt(h.get('citation_precision'))} |",
@@ -115,6 +156,15 @@ def _markdown(metrics: dict, charts: list[str], command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _load_phrase(metrics: dict) -> str:
+    """The machine's load during the run, so latencies from a busy machine are read as such
+    (empty for runs that did not record it)."""
+    load = metrics.get("load") or {}
+    if load.get("start") is None or load.get("end") is None:
+        return ""
+    return f" · tải máy (trung bình 1 phút) {load['start']:.2f} → {load['end']:.2f} trên {load['cpus']} CPU"
+
+
 def _informal_section(metrics: dict) -> list[str]:
     """Informal questions beside the same questions written cleanly, per style and per split."""
     inf = metrics.get("informal") or {}
@@ -142,9 +192,16 @@ def _judge_section(metrics: dict) -> list[str]:
             f"| câu trả lời mọi câu đều được ủng hộ | {_fmt(j['fully_supported_answers'])} |"]
 
 
-def write_report(metrics: dict, reports_dir: Path, command: str) -> Path:
-    """Write the report folder atomically; returns its path."""
-    final = reports_dir / (time.strftime("%Y%m%d-%H%M%S") + f"-{metrics['mode']}")
+def set_name(golden: Path) -> str:
+    """The golden file's stem as a folder-name part ([a-z0-9-]), so reports of different sets
+    can be told apart by name."""
+    return re.sub(r"[^a-z0-9]+", "-", fold(golden.stem)).strip("-")
+
+
+def write_report(metrics: dict, reports_dir: Path, command: str, golden: Path | None = None) -> Path:
+    """Write the report folder `<timestamp>-<set>-<mode>` atomically; returns its path."""
+    parts = [time.strftime("%Y%m%d-%H%M%S"), set_name(golden) if golden else "", metrics["mode"]]
+    final = reports_dir / "-".join(p for p in parts if p)
     with staged_dir(final) as tmp:
         charts = _charts(metrics, tmp)
         (tmp / "metrics.json").write_text(json.dumps(metrics, ensure_ascii=False, indent=1), encoding="utf-8")

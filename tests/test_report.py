@@ -1,0 +1,126 @@
+"""The eval report: folder name, header, number formatting and charts, from made-up rows (no index)."""
+import os
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pytest  # noqa: E402
+
+from rag.evaluation import report  # noqa: E402
+from rag.evaluation.evaluate import run_eval, summarize  # noqa: E402
+
+GOOD = {"hit@1": 1.0, "hit@5": 1.0, "mrr@10": 1.0, "ndcg@10": 1.0, "recall@10": 1.0, "citation_validity": 1.0,
+        "citation_precision": 1.0, "citation_recall": 1.0, "gold_cited": 1.0, "mention": 1.0, "n_citations": 2.0}
+
+
+def _row(i: int, kind: str, abstain: bool, retrieve_ms: float, answer_ms: float) -> dict:
+    row = {"id": f"q{i}", "kind": kind, "abstain": abstain, "question": "Câu hỏi?", "style": None, "split": None,
+           "answered_abstained": abstain, "retrieve_ms": retrieve_ms, "answer_ms": answer_ms, "first_token_ms": None,
+           "article": None if abstain else 7, "doc_id": None if abstain else "tt", "retrieved": ["Điều 7"],
+           "answer": "Trả lời [1].", "cited": ["Điều 7"], "standalone": None}
+    return row if abstain else {**row, **GOOD, "hit@1": float(i % 4 != 0)}
+
+
+@pytest.fixture
+def metrics() -> dict:
+    """As the golden set's extractive runs: answers take 0-4 ms, retrieval 30-70 ms; every
+    out-of-scope question refused (a mean of booleans that are all True: the int 1)."""
+    rows = [_row(i, ("who", "structural", "lookup")[i % 3], False, 30 + (i * 7) % 40, (i % 5) * 0.01 + (i % 40 == 0) * 4)
+            for i in range(120)]
+    rows += [_row(200 + i, "out_of_scope", True, 35.0, 0.02) for i in range(12)]
+    return {**summarize(rows, "extractive", baselines=False), "load": {"start": 0.5, "end": 1.25, "cpus": 2}}
+
+
+def test_folder_name_carries_the_golden_set(metrics, tmp_path):
+    path = report.write_report(metrics, tmp_path, "python -m rag eval", Path("eval/laws-dev-tune.jsonl"))
+    assert re.fullmatch(r"\d{8}-\d{6}-laws-dev-tune-extractive", path.name)
+    assert (path / "report.md").is_file()
+    assert report.set_name(Path("x/Câu_hỏi Đời.v2.jsonl")) == "cau-hoi-doi-v2"
+
+
+def test_cmd_eval_names_the_report_after_its_golden_file(metrics, tmp_path, monkeypatch, capsys):
+    from rag.app import cli
+    from rag.evaluation import evaluate
+
+    golden = tmp_path / "holdout.jsonl"
+    golden.write_text('{"id": "a", "question": "Hỏi?", "gold": [], "kind": "who", "abstain": false, "mention": []}\n',
+                      encoding="utf-8")
+    monkeypatch.setattr(cli, "_assistant", lambda: None)
+    monkeypatch.setattr(evaluate, "run_eval", lambda *a, **kw: metrics)
+    cli.main(["eval", "--golden", str(golden), "--reports-dir", str(tmp_path / "reports")])
+    out = capsys.readouterr().out
+    assert re.search(r"reports/\d{8}-\d{6}-holdout-extractive/report\.md", out)
+
+
+def _fake_assistant():
+    return SimpleNamespace(retriever=SimpleNamespace(index=SimpleNamespace(units={})))
+
+
+def test_the_judge_progress_bar_shows_only_when_judging(capsys):
+    run_eval(_fake_assistant(), [], baselines=False, progress=True)
+    assert "Chấm bằng LLM" not in capsys.readouterr().err
+    run_eval(_fake_assistant(), [], baselines=False, progress=True, judge=object())
+    assert "Chấm bằng LLM" in capsys.readouterr().err
+
+
+def test_run_eval_records_the_machine_load():
+    load = run_eval(_fake_assistant(), [], baselines=False, progress=False)["load"]
+    assert load["cpus"] == os.cpu_count() and isinstance(load["start"], float) and isinstance(load["end"], float)
+
+
+def test_header_shows_the_machine_load(metrics):
+    header = report._markdown(metrics, [], "python -m rag eval").splitlines()[2]
+    assert header.endswith("· tải máy (trung bình 1 phút) 0.50 → 1.25 trên 2 CPU")
+    del metrics["load"]  # reports written before the load was recorded
+    assert "tải máy" not in report._markdown(metrics, [], "python -m rag eval")
+
+
+def test_every_rate_in_the_by_kind_table_has_three_decimals(metrics):
+    assert metrics["by_kind"]["out_of_scope"]["refusal_oos"] == 1 and report._fmt(1) == "1.000"
+    md = report._markdown(metrics, [], "python -m rag eval")
+    assert "| out_of_scope | 12 | – | – | – | – | 1.000 |" in md
+
+
+def _bars_and_legend(fig):
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    return ax, [p.get_window_extent(renderer) for p in ax.patches], ax.get_legend().get_window_extent(renderer)
+
+
+@pytest.mark.parametrize("build", [
+    lambda m: report._by_kind_figure(m["by_kind"], ["lookup", "structural", "who"]),
+    lambda m: report._baselines_figure({**m, "baselines": {"bm25": m["headline"], "dense": m["headline"]}}),
+])
+def test_bar_charts_have_a_y_label_and_a_legend_clear_of_the_bars(metrics, build):
+    fig = build(metrics)
+    try:
+        ax, bars, legend = _bars_and_legend(fig)
+        assert ax.get_ylabel()
+        assert legend.x0 >= ax.get_window_extent().x1  # beside the plot, not on it
+        assert not any(legend.overlaps(b) for b in bars)
+    finally:
+        plt.close(fig)
+
+
+def test_latency_histograms_are_labelled_and_scaled_to_bars_that_can_be_seen(metrics):
+    fig = report._latency_figure(metrics["rows"])
+    try:
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        for ax in fig.axes:
+            assert ax.get_ylabel() == "số câu hỏi" and ax.get_xlabel()
+            tallest = max(ax.patches, key=lambda p: p.get_height())
+            assert tallest.get_window_extent(renderer).width >= 3  # not a one-pixel sliver
+            assert ax.get_ylim()[1] <= tallest.get_height() * 1.1
+    finally:
+        plt.close(fig)
+
+
+def test_charts_are_written(metrics, tmp_path):
+    assert report._charts(metrics, tmp_path) == ["by_kind.png", "latency.png"]
+    assert all((tmp_path / name).stat().st_size > 0 for name in ("by_kind.png", "latency.png"))
