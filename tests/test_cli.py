@@ -196,3 +196,27 @@ def test_ask_jsonl_bad_history_is_an_error_on_its_line(capsys, monkeypatch, buil
     for r, (_, error) in zip(rows, BAD_HISTORIES):
         assert r == {"id": r["id"], "error": r["error"]} and error in r["error"], r
     assert "error" not in rows[-1] and rows[-1]["answer"]
+
+
+def test_serve_on_a_busy_port_fails_at_once_and_suggests_a_free_one(capsys):
+    """It had loaded everything, printed "Sẵn sàng", then failed; and it suggested port + 1 even when
+    that one was busy too."""
+    import re
+    import socket
+
+    from rag.app.webapp import free_loopback_port
+
+    port = free_loopback_port()
+    with socket.socket() as a, socket.socket() as b:
+        a.bind(("127.0.0.1", port))
+        a.listen()
+        try:
+            b.bind(("127.0.0.1", port + 1))
+            b.listen()
+        except OSError:
+            pytest.skip("the next port is taken by something else")
+        assert main(["serve", "--port", str(port)]) == 1
+    out, err = capsys.readouterr()
+    assert "Sẵn sàng" not in out and f"Không mở được cổng {port}" in err
+    suggested = int(re.search(r"--port (\d+)", err).group(1))
+    assert suggested > port + 1

@@ -142,6 +142,15 @@ def test_remove_unknown_document_is_a_clear_key_error(data):
         remove_document("1/2000/QH10", data)
 
 
+@pytest.mark.parametrize("doc_id", ["../../tmp/evil", "a//b", "/12/2026", "12\\2026", "12/2026\x00"])
+def test_a_doc_id_that_cannot_travel_in_a_url_is_refused(data, law_docx, doc_id):
+    """"../../tmp/evil" was added, but the admin page could not delete it: browsers resolve "..")."""
+    before = (data / "manifest.json").read_text(encoding="utf-8")
+    with pytest.raises(ValueError, match="không hợp lệ"):
+        add_document(law_docx, data, doc_id=doc_id)
+    assert (data / "manifest.json").read_text(encoding="utf-8") == before
+
+
 def test_a_folder_given_as_a_file_is_named_as_a_folder(data, tmp_path):
     folder = tmp_path / "odd files"
     folder.mkdir()

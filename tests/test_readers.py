@@ -109,8 +109,11 @@ def test_docx_that_inflates_past_the_cap_is_refused_before_parsing(tmp_path, mon
     assert path.stat().st_size < 100_000
     assert read_document(path).startswith("THÔNG TƯ\n")  # valid: only its inflated size is refused
 
+    monkeypatch.setattr(readers, "MAX_DOCX_TEXT_MB", 1)  # the text part alone: what python-docx parses
+    assert "tệp .docx giải nén quá lớn" in unreadable(path)
+    monkeypatch.setattr(readers, "MAX_DOCX_TEXT_MB", 25)
     monkeypatch.setattr(readers, "MAX_DOCX_UNZIPPED_MB", 1)
-    assert "tệp .docx giải nén quá lớn (hơn 1 MB)" in unreadable(path)
+    assert "tệp .docx giải nén quá lớn (hơn 1 MB" in unreadable(path)
 
 
 def test_empty_docx_is_refused(tmp_path):

@@ -601,13 +601,27 @@ def serve(host: str = "127.0.0.1", port: int = 7860) -> None:
         sock.bind((host, port))
     except OSError as e:
         sock.close()
-        raise PortUnavailable(f"Không mở được cổng {port} trên {host} ({e.strerror or e}): "
-                              f"cổng đang được dùng? Chọn cổng khác, ví dụ --port {port + 1}.") from None
+        free = next((p for p in range(port + 1, port + 50) if _bindable(host, p)), None)
+        raise PortUnavailable(f"Không mở được cổng {port} trên {host} ({e.strerror or e}): cổng đang được dùng? "
+                              + (f"Cổng {free} đang trống: --port {free}." if free else "Chọn cổng khác bằng --port.")
+                              ) from None
     print("Đang tải chỉ mục và mô hình…", flush=True)
     app = create_app()
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", proxy_headers=False))
     print(f"Sẵn sàng: mở http://{host}:{port} (Ctrl+C để dừng)", flush=True)
     server.run(sockets=[sock])
+
+
+def _bindable(host: str, port: int) -> bool:
+    """Whether host:port can be listened on now (the busy-port message suggests one that can)."""
+    import socket
+
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        try:
+            s.bind((host, port))
+            return True
+        except OSError:
+            return False
 
 
 class PortUnavailable(RuntimeError):

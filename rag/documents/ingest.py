@@ -96,6 +96,7 @@ def _add(path: Path, corpus_dir: Path, doc_id: str | None, title: str | None, ki
             raise ValueError(f"Tệp {path.name}: không xác định được mã văn bản; hãy dùng --doc-id.")
         if not meta.number:
             warnings.append(f"Văn bản không ghi số hiệu; mã văn bản lấy theo tên tệp: {doc_id}.")
+    _check_doc_id(doc_id)
     title = title or meta.title
     if title is None:
         warnings.append(f"Văn bản không ghi tiêu đề: được hiển thị là “{shown_title(doc_id, None)}”; "
@@ -184,6 +185,14 @@ def list_documents(corpus_dir: Path) -> list[dict]:
 
 
 # --- helpers --------------------------------------------------------------------------------
+
+def _check_doc_id(doc_id: str) -> None:
+    """Refuse a doc_id that cannot travel in a URL path: "." and ".." segments are resolved away by
+    browsers, so "../../tmp/evil" was added but could not be deleted from the admin page."""
+    if any(part in ("", ".", "..") for part in doc_id.split("/")) or "\\" in doc_id or not doc_id.isprintable():
+        raise ValueError(f"Mã văn bản “{doc_id[:60]}” không hợp lệ: không được có đoạn rỗng, “.” hay “..” giữa "
+                         "các dấu “/”, dấu “\\” hay ký tự điều khiển (ví dụ hợp lệ: 12/2026/QĐ-UBND).")
+
 
 def _flag(value: str | None, name: str) -> str | None:
     if value is None:

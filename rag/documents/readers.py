@@ -43,6 +43,7 @@ from pathlib import Path
 SUPPORTED_EXTENSIONS: tuple[str, ...] = (".txt", ".docx", ".pdf", ".html", ".htm")
 MIN_LETTERS_PER_PAGE = 20
 MAX_DOCX_UNZIPPED_MB = 200  # a full 20 MB upload of Word XML inflated ~10×; a zip bomb is far more (_unzipped_bytes)
+MAX_DOCX_TEXT_MB = 25  # word/document.xml alone: 15× the largest law's (Luật Đất đai, 1.6 MB); 190 MB took 95 s and 2.1 GB
 
 # Lines that start a new unit in a Vietnamese legal text: never glued to the line before.
 _POINT_LETTERS = "abcdđeghiklmnopqrstuvxy"
@@ -125,9 +126,11 @@ def _read_docx(data: bytes, name: str) -> str:
 
     if not _is_docx_zip(data):
         raise _mismatch(name, "tài liệu Word .docx (hãy lưu tệp .doc cũ thành .docx)")
-    if _unzipped_bytes(data) > MAX_DOCX_UNZIPPED_MB * 1024 * 1024:
-        raise _fail(name, f"tệp .docx giải nén quá lớn (hơn {MAX_DOCX_UNZIPPED_MB} MB), không đọc được; "
-                          "hãy lưu lại tài liệu bằng Word hoặc chia thành nhiều tệp nhỏ hơn.")
+    total, text = _unzipped_bytes(data)
+    if total > MAX_DOCX_UNZIPPED_MB * 1024 * 1024 or text > MAX_DOCX_TEXT_MB * 1024 * 1024:
+        raise _fail(name, f"tệp .docx giải nén quá lớn (hơn {MAX_DOCX_UNZIPPED_MB} MB, hoặc phần văn bản hơn "
+                          f"{MAX_DOCX_TEXT_MB} MB), không đọc được; hãy lưu lại tài liệu bằng Word hoặc chia "
+                          "thành nhiều tệp nhỏ hơn.")
     try:
         document = docx.Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises several types for damaged packages
@@ -143,8 +146,10 @@ def _is_docx_zip(data: bytes) -> bool:
         return False
 
 
-def _unzipped_bytes(data: bytes) -> int:
-    """Total uncompressed size of the package's entries, read from its directory (nothing inflated).
+def _unzipped_bytes(data: bytes) -> tuple[int, int]:
+    """Uncompressed size of the package's entries and of its text part (word/document.xml), read
+    from its directory (nothing inflated). The text part has its own, lower cap: it is what
+    python-docx parses into objects (a 190 MB one took 95 s and 2.1 GB), while pictures are not.
 
     Why: a 2.6 MB .docx whose word/document.xml inflates to 2.5 GB passes the upload limit and
     python-docx would hold it all in memory. A cap on the total, not on the compression ratio:
@@ -155,7 +160,7 @@ def _unzipped_bytes(data: bytes) -> int:
     ends in a CRC error, reported as a damaged file).
     """
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return sum(info.file_size for info in archive.infolist())
+        return sum(info.file_size for info in archive.infolist()), archive.getinfo("word/document.xml").file_size
 
 
 def _docx_blocks(container) -> Iterator[str]:
