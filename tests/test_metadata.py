@@ -316,3 +316,14 @@ def test_replaced_documents_listed_under_the_clause():
     meta = extract_metadata(text)
     assert meta.replaces == ("28/2023/NĐ-CP", "48/2022/NĐ-CP")
     assert meta.effective == "2025-03-01"
+
+
+@pytest.mark.parametrize("heading, title", [
+    (["Quy định về quản lý vườn ươm cây chè Shan tuyết", "trên địa bàn tỉnh"],
+     "Quyết định Quy định về quản lý vườn ươm cây chè Shan tuyết trên địa bàn tỉnh"),  # wrapped by a PDF
+    (["Quy định về quản lý chợ đêm", "Căn cứ Luật Tổ chức chính quyền địa phương;"],
+     "Quyết định Quy định về quản lý chợ đêm"),  # the preamble is no continuation
+])
+def test_a_mixed_case_title_keeps_its_wrapped_lines(heading, title):
+    text = "\n".join(["ỦY BAN NHÂN DÂN TỈNH X", "Số: 12/2026/QĐ-UBND", "QUYẾT ĐỊNH", *heading, "Điều 1. Phạm vi"])
+    assert extract_metadata(text).title == title

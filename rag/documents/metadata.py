@@ -243,14 +243,16 @@ def _caps_type_line(header: list[str]) -> tuple[int, str, str] | None:
 
 
 def _heading_lines(lines: list[str]) -> Iterator[str]:
-    """The heading under a type line: capitalised lines ("ĐẤT ĐAI"), or one mixed-case line.
+    """The heading under a type line: capitalised lines ("ĐẤT ĐAI"), or one mixed-case line with the
+    lines that continue it in lower case (a PDF wraps "Quy định về quản lý vườn ươm chè" / "trên địa
+    bàn tỉnh": the second line had been lost).
 
     It stops at the signing authority ("CHỦ TỊCH …", "BỘ TRƯỞNG …"), at an enacting formula
     ("QUYẾT ĐỊNH:") and at the preamble ("Căn cứ …"), and takes at most four lines. A number or
     place-and-date line between the type line and the heading ("QUYẾT ĐỊNH" / "Số: 77/2025/QĐ-UBND"
     / "Quy định về …", as web pages and retyped texts put it) is passed over.
     """
-    taken = 0
+    taken, mixed = 0, False
     for line in lines:
         if _SEPARATOR_RE.match(line) or (taken == 0 and (_NUMBER_LINE_RE.search(line)
                                                          or _PLACE_DATE_RE.search(line))):
@@ -258,10 +260,12 @@ def _heading_lines(lines: list[str]) -> Iterator[str]:
         if taken >= 4 or line.endswith((":", ";")) or _HEADING_STOP_RE.match(line) \
                 or _NUMBER_LINE_RE.search(line) or _PLACE_DATE_RE.search(line):
             return
-        if not _is_caps(line):
-            if taken == 0 and line[:1].isupper():
-                yield line
+        if mixed and not line[:1].islower():
             return
+        if not mixed and not _is_caps(line):
+            if taken > 0 or not line[:1].isupper():
+                return
+            mixed = True
         yield line
         taken += 1
 
