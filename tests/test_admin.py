@@ -271,3 +271,27 @@ def test_upload_guard_refuses_gradio_uploads_without_the_token():
     assert client.post("/gradio_api/queue/join", json={"data": []}).status_code == 200  # the chat still works
     assert client.post("/gradio_api/upload", files=files, headers=auth()).status_code == 200 and hits == [1]
     assert is_upload({"method": "POST", "path": "//gradio_api//upload/", "headers": []})
+
+
+def test_the_rebuild_is_reported_done_only_once_the_chat_uses_it():
+    """"chỉ mục đã cập nhật" had been shown while the chat still answered from the old index."""
+    from rag.app.admin import Reindexer
+
+    seen = []
+    reindexer = Reindexer(SimpleNamespace(reload_index=lambda: seen.append(reindexer.status()["state"])), lambda: None)
+    reindexer.request()
+    assert reindexer.wait(10) and seen == ["building"] and reindexer.status()["state"] == "idle"
+
+
+def test_the_index_status_the_page_polls_needs_the_token(tmp_path):
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    service = SimpleNamespace(settings=dataclasses.replace(load_settings(env={}), data_dir=tmp_path, admin_token="tok"),
+                              health=lambda: {"index_version": "v1", "units": 7})
+    app = FastAPI()
+    mount_admin(app, service, build=lambda: None)
+    client = TestClient(app)
+    assert client.get("/admin/api/index").status_code == 403
+    ok = client.get("/admin/api/index", headers={"Authorization": "Bearer tok"}).json()
+    assert ok["state"] == "idle" and ok["units"] == 7

@@ -6,6 +6,7 @@ anything is read or written.
 
 - `GET /admin`: a small HTML page (token field, upload form, document list) that calls the API below;
 - `GET /admin/api/documents`: the corpus documents (`ingest.list_documents`) and the index status;
+- `GET /admin/api/index`: the index status alone (the page polls it while a rebuild runs);
 - `POST /admin/api/documents`: multipart form with `file` (.docx/.pdf/.html/.txt, at most
   `max_upload_mb`) and optional `doc_id`, `title`, `kind`; adds it (`ingest.add_document`) and
   answers with what was parsed (number, dates, chapters, articles, clauses, points, warnings);
@@ -136,8 +137,8 @@ class Reindexer:
             try:
                 self._build()
                 self.builds += 1
+                self.service.reload_index()  # then "idle": the page said "updated" while the chat was not yet
                 self.state, self.error = "idle", ""
-                self.service.reload_index()
             except Exception as e:  # noqa: BLE001 - the chat keeps the loaded index; the page shows the error
                 log.exception("index rebuild failed")
                 self.state = "failed"
@@ -213,6 +214,12 @@ def mount_admin(app, service, build: Callable[[], object] | None = None) -> Rein
     def admin_page() -> HTMLResponse:
         return HTMLResponse(PAGE.replace("{max_mb}", str(settings.max_upload_mb)),
                             headers={"Cache-Control": "no-store", "X-Frame-Options": "DENY"})
+
+    @app.get("/admin/api/index")
+    def index_status(request: Request) -> dict:
+        """What the page polls while a rebuild runs (listing documents parses every one of them)."""
+        require_token(request)
+        return _index_status(service, reindexer)
 
     @app.get("/admin/api/documents")
     def documents(request: Request) -> dict:
@@ -322,7 +329,12 @@ function showIndex(ix) {
   if (!ix) return;
   const state = {building: "đang xây dựng lại chỉ mục…", idle: "chỉ mục đã cập nhật", failed: ix.error}[ix.state] || ix.state;
   $("index").textContent = "Chỉ mục: " + state + (ix.units ? " · chat đang dùng " + ix.units + " đơn vị" : "");
+  if (ix.state === "building" && !watching) {  // poll until the rebuild is done and the chat uses it
+    watching = true;
+    setTimeout(async () => { watching = false; try { showIndex(await call("GET", "/admin/api/index")); } catch (e) {} }, 3000);
+  }
 }
+let watching = false;
 async function refresh() {
   try {
     const data = await call("GET", "/admin/api/documents");
