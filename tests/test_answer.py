@@ -351,3 +351,14 @@ def test_extractive_markers_read_in_order(assistant, question):
     shown = list(dict.fromkeys(int(n) for n in re.findall(r"\[(\d+)\]", ans.text)))
     assert len(shown) >= 2 and shown == sorted(shown)
     assert_citations_are_real(ans)
+
+
+def test_a_complete_question_after_one_on_another_body_is_answered_as_asked(assistant):
+    """The chat sends every question with its history: "kiem dinh can o dau" after a question on the
+    Phòng had been searched as one on the Phòng and cited its budget clause."""
+    history = [{"role": "user", "content": "Phòng Văn hóa - Xã hội có nhiệm vụ gì về bưu chính?"},
+               {"role": "assistant", "content": "…"}]
+    alone = assistant.ask("cho e hỏi kiem dinh can o dau vay ad", mode="extractive")
+    after = assistant.ask("cho e hỏi kiem dinh can o dau vay ad", history, mode="extractive")
+    assert [c.label for c in after.citations] == [c.label for c in alone.citations]
+    assert "Điều 7, khoản 2, điểm c" in [c.label for c in after.citations]

@@ -23,6 +23,7 @@ def hist(q):
     ("Đơn vị nào phụ trách mã số mã vạch?", "Điều 4 khoản 13 quy định gì?", "Điều 4 khoản 13 quy định gì?"),
     # a question naming no body continues the previous one only when it says so or is too short to stand alone
     ("Còn cấp xã thì sao?", "kiem dinh can dien tu o dau", "kiem dinh can dien tu o dau"),
+    ("Còn cấp xã thì sao?", "kiem dinh can o dau", "kiem dinh can o dau"),  # "can": the scale, not "cần"
     ("Sở có nhiệm vụ gì?", "Ủy ban nhân dân cấp xã có trách nhiệm gì về vườn ươm chè?",
      "Ủy ban nhân dân cấp xã có trách nhiệm gì về vườn ươm chè?"),
     ("Trung tâm TĐC có nhiệm vụ gì?", "Còn kiểm tra nhà nước về đo lường thì ai làm?",

@@ -20,7 +20,7 @@ import re
 from rag.documents.glossary import Glossary
 from rag.query.informal import normalize_informal
 from rag.query.words import blank_phrases, content_words, lexicon
-from rag.text import fold, normalize
+from rag.text import fold, has_diacritics, normalize
 
 _ANAPHORA = re.compile(
     r"(?i)\b(trung tâm|đơn vị|cơ quan|phòng|sở)\s+(đó|này|ấy|trên)\b|\b(nó|đơn vị đó|cơ quan đó)\b|"
@@ -56,6 +56,13 @@ def _antecedent(previous: str, head: str) -> str | None:
     return phrase if len(phrase) > len(head) else None
 
 
+def _topic_words(question: str, glossary: Glossary) -> list[str]:
+    """The question's topic words with what its abbreviations and lay terms stand for: "kiem dinh can
+    o dau" has two once "can" is read as the stopword "cần", but its "cân" is a measuring instrument."""
+    residual = blank_phrases(glossary.residual(question), lexicon()["followup"])
+    return content_words(glossary.expand(residual, typed_accents=has_diacritics(question)))
+
+
 def _leans_back(question: str, topic: list[str]) -> bool:
     """Whether a question naming no body continues the previous one: it says so ("Còn …", "Vậy …",
     "… thì sao?"), refers back ("Nó có …"), or is too short to stand alone ("Có mất phí không?").
@@ -78,7 +85,7 @@ def condense(question: str, history: list[dict], glossary: Glossary) -> str:
     anaphor = _ANAPHORA.search(question)
     if anaphor and (antecedent := _antecedent(previous, anaphor.group(1) or "")):
         return question[: anaphor.start()] + antecedent + question[anaphor.end():]
-    if before_bodies and not now_bodies and _leans_back(question, topic_now):
+    if before_bodies and not now_bodies and _leans_back(question, _topic_words(question, glossary)):
         return f"{question} ({before_bodies[0].short})"
     if not now_bodies and not topic_now:
         return f"{question} {previous}"
