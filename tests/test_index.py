@@ -127,7 +127,7 @@ def test_the_index_and_corpus_writes_are_readable_by_other_users(built_index, tm
     import os
     import stat
 
-    from rag.atomic import atomic_write_text, staged_dir
+    from rag.atomic import _umask, atomic_write_text, staged_dir
 
     index = built_index.index_dir / "current"
     assert stat.S_IMODE(index.stat().st_mode) == 0o777 & ~_umask()
@@ -142,10 +142,3 @@ def test_the_index_and_corpus_writes_are_readable_by_other_users(built_index, tm
     assert stat.S_IMODE((tmp_path / "manifest.json").stat().st_mode) == 0o640
     assert stat.S_IMODE((tmp_path / "folder").stat().st_mode) == 0o750
 
-
-def _umask() -> int:
-    import os
-
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask

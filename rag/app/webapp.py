@@ -591,16 +591,11 @@ def serve(host: str = "127.0.0.1", port: int = 7860) -> None:
     load and a "ready" line. `proxy_headers=False`: uvicorn would otherwise take the client address
     from X-Forwarded-For on loopback, so anyone on the machine could dodge the per-address rate
     limit; a proxy's header is trusted only through `trusted_proxy_header`."""
-    import socket
-
     import uvicorn
 
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host, port))
+        sock = _bound_socket(host, port)
     except OSError as e:
-        sock.close()
         free = next((p for p in range(port + 1, port + 50) if _bindable(host, p)), None)
         raise PortUnavailable(f"Không mở được cổng {port} trên {host} ({e.strerror or e}): cổng đang được dùng? "
                               + (f"Cổng {free} đang trống: --port {free}." if free else "Chọn cổng khác bằng --port.")
@@ -612,16 +607,27 @@ def serve(host: str = "127.0.0.1", port: int = 7860) -> None:
     server.run(sockets=[sock])
 
 
-def _bindable(host: str, port: int) -> bool:
-    """Whether host:port can be listened on now (the busy-port message suggests one that can)."""
+def _bound_socket(host: str, port: int):
+    """A socket bound to host:port (IPv6 when the host is), for uvicorn to listen on; OSError when busy."""
     import socket
 
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
-        try:
-            s.bind((host, port))
-            return True
-        except OSError:
-            return False
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
+def _bindable(host: str, port: int) -> bool:
+    """Whether host:port can be listened on now (the busy-port message suggests one that can)."""
+    try:
+        _bound_socket(host, port).close()
+        return True
+    except OSError:
+        return False
 
 
 class PortUnavailable(RuntimeError):

@@ -98,8 +98,9 @@ def _add(path: Path, corpus_dir: Path, doc_id: str | None, title: str | None, ki
             warnings.append(f"Văn bản không ghi số hiệu; mã văn bản lấy theo tên tệp: {doc_id}.")
     _check_doc_id(doc_id)
     title = title or meta.title
+    shown = shown_title(doc_id, title)  # how the chat names it, and what parsing sees as its name
     if title is None:
-        warnings.append(f"Văn bản không ghi tiêu đề: được hiển thị là “{shown_title(doc_id, None)}”; "
+        warnings.append(f"Văn bản không ghi tiêu đề: được hiển thị là “{shown}”; "
                         "hãy đặt tiêu đề (--title, hoặc ô Tiêu đề trên trang quản trị).")
     kind = (kind or kind_of_type(meta.doc_type)).lower()
 
@@ -108,7 +109,7 @@ def _add(path: Path, corpus_dir: Path, doc_id: str | None, title: str | None, ki
     old = next((e for e in entries if e.get("doc_id") == doc_id), None)
     file = _file_name(doc_id, corpus_dir, entries, old)
 
-    units = parse_document(Document(doc_id, file, kind, shown_title(doc_id, title), text))
+    units = parse_document(Document(doc_id, file, kind, shown, text))
     articles = sum(u.kind == "article" for u in units)
     if articles == 0 and kind not in NEWS_KINDS:
         if kind not in PARAGRAPH_KINDS:
@@ -120,7 +121,7 @@ def _add(path: Path, corpus_dir: Path, doc_id: str | None, title: str | None, ki
         warnings.append(f"Không tìm thấy điều nào (“Điều 1. …”): văn bản được lập chỉ mục theo đoạn văn "
                         f"(loại “{paragraph_kind}” thay cho “{kind}”).")
         kind = paragraph_kind
-        units = parse_document(Document(doc_id, file, kind, shown_title(doc_id, title), text))
+        units = parse_document(Document(doc_id, file, kind, shown, text))
     if not units:
         raise ValueError(f"Tệp {path.name}: không có đoạn văn nào đủ dài để tìm kiếm (mỗi đoạn cần ít nhất 15 từ; "
                          f"đoạn ngắn hơn được coi là chú thích ảnh, tên tác giả); văn bản không được thêm.")

@@ -56,20 +56,16 @@ def _antecedent(previous: str, head: str) -> str | None:
     return phrase if len(phrase) > len(head) else None
 
 
-def _topic_words(question: str, glossary: Glossary) -> list[str]:
-    """The question's topic words with what its abbreviations and lay terms stand for: "kiem dinh can
-    o dau" has two once "can" is read as the stopword "cần", but its "cân" is a measuring instrument."""
-    residual = blank_phrases(glossary.residual(question), lexicon()["followup"])
-    return content_words(glossary.expand(residual, typed_accents=has_diacritics(question)))
-
-
-def _leans_back(question: str, topic: list[str]) -> bool:
+def _leans_back(question: str, residual: str, glossary: Glossary, refers_back: bool) -> bool:
     """Whether a question naming no body continues the previous one: it says so ("Còn …", "Vậy …",
     "… thì sao?"), refers back ("Nó có …"), or is too short to stand alone ("Có mất phí không?").
     Why: the chat sends every question with its history, and "kiem dinh can o dau", asked after a
-    question on the Phòng, had been searched as a question on the Phòng."""
-    folded = " ".join(re.findall(r"\w+", fold(question)))
-    return len(topic) <= 2 or bool(lexicon()["continuation"].search(folded) or _ANAPHORA.search(question))
+    question on the Phòng, had been searched as a question on the Phòng. Its topic words (those of
+    `residual`) count what abbreviations and lay terms stand for: "kiem dinh can o dau" has two once
+    "can" is read as the stopword "cần", but its "cân" is a measuring instrument."""
+    if refers_back or lexicon()["continuation"].search(" ".join(re.findall(r"\w+", fold(question)))):
+        return True
+    return len(content_words(glossary.expand(residual, typed_accents=has_diacritics(question)))) <= 2
 
 
 def condense(question: str, history: list[dict], glossary: Glossary) -> str:
@@ -78,17 +74,18 @@ def condense(question: str, history: list[dict], glossary: Glossary) -> str:
     if not previous:
         return question
     now_bodies, before_bodies = glossary.bodies_in(question), glossary.bodies_in(previous)
-    topic_now = content_words(blank_phrases(glossary.residual(question), lexicon()["followup"]))
+    residual = blank_phrases(glossary.residual(question), lexicon()["followup"])
+    topic_now = content_words(residual)
     if now_bodies and not topic_now:
         names = " và ".join(b.short for b in now_bodies)
         return f"{names} {glossary.without_bodies(previous)}"
     anaphor = _ANAPHORA.search(question)
     if anaphor and (antecedent := _antecedent(previous, anaphor.group(1) or "")):
         return question[: anaphor.start()] + antecedent + question[anaphor.end():]
-    if before_bodies and not now_bodies and _leans_back(question, _topic_words(question, glossary)):
+    if before_bodies and not now_bodies and _leans_back(question, residual, glossary, bool(anaphor)):
         return f"{question} ({before_bodies[0].short})"
     if not now_bodies and not topic_now:
         return f"{question} {previous}"
-    if _ANAPHORA.search(question):
+    if anaphor:
         return f"{question} ({glossary.without_bodies(previous)})"
     return question

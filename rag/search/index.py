@@ -148,21 +148,19 @@ class LoadedIndex:
     manifest: dict
     accents: dict[str, tuple[str, int]]  # folded n-gram -> (accented form, count), see text.restore_diacritics
 
-    def find(self, reference: dict, documents: tuple[str, ...] = ()) -> list[Unit]:
-        """Units at an explicit address ({"article": 7, "clause": 2, "point": "k"}) in the documents
-        named, or in the only document that has that address; [] when it is ambiguous or absent."""
+    def at(self, reference: dict, documents: tuple[str, ...] = ()) -> list[Unit]:
+        """Every unit at an explicit address ({"article": 7, "clause": 2, "point": "k"}) in the
+        documents named (in any document when none is named); [] without an article."""
         if "article" not in reference:
             return []
         want = (reference.get("article"), reference.get("clause"), reference.get("point"))
-        found = [u for u in self.units.values() if u.kind in ("article", "clause", "point")
-                 and (u.article, u.clause, u.point) == want and (not documents or u.doc_id in documents)]
-        return found if len({u.doc_id for u in found}) == 1 else []
+        return [u for u in self.units.values() if u.kind in ("article", "clause", "point")
+                and (u.article, u.clause, u.point) == want and (not documents or u.doc_id in documents)]
 
-    def has(self, reference: dict, documents: tuple[str, ...] = ()) -> bool:
-        """Whether any of the documents named (or any document) has the unit at `reference`."""
-        want = (reference.get("article"), reference.get("clause"), reference.get("point"))
-        return any((u.article, u.clause, u.point) == want and (not documents or u.doc_id in documents)
-                   for u in self.units.values() if u.kind in ("article", "clause", "point"))
+    def find(self, reference: dict, documents: tuple[str, ...] = ()) -> list[Unit]:
+        """The units `at` an address when one document has it; [] when it is ambiguous or absent."""
+        found = self.at(reference, documents)
+        return found if len({u.doc_id for u in found}) == 1 else []
 
 
 def _checksums(root: Path) -> dict[str, str]:

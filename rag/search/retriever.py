@@ -28,7 +28,7 @@ import numpy as np
 
 from rag.documents.corpus import DocumentInfo, document_infos
 from rag.documents.glossary import Body
-from rag.documents.parse import Unit
+from rag.documents.parse import Unit, unit_label
 from rag.query.lay import LayTerms
 from rag.query.reading import Query, QueryReader
 from rag.search import candidates, scoring
@@ -154,11 +154,9 @@ def _missing(ix: LoadedIndex, query: Query) -> str:
     Why: ranked as usual, "Điều 99 nói gì?" was answered with confidence from Điều 10 and Điều 11; an
     address that is ambiguous (several documents have it) is not missing."""
     ref = query.reference
-    if "article" not in ref or ix.has(ref, query.documents):
+    if "article" not in ref or ix.at(ref, query.documents):
         return ""
-    parts = [f"Điều {ref['article']}"] + [f"{name} {ref[key]}" for key, name in (("clause", "khoản"), ("point", "điểm"))
-                                           if key in ref]
-    return ", ".join(parts)
+    return unit_label(ref["article"], ref.get("clause"), ref.get("point"))
 
 
 def _unit_terms(ix: LoadedIndex) -> dict[str, set[str]]:
