@@ -106,11 +106,39 @@ def test_a_clause_and_its_own_points_are_never_cited_together():
     point_a = Unit("d#2.1.a", "d", "point", "Điều 2, khoản 1, điểm a", "", "a) một;", 14, 21)
     other = Unit("d#3", "d", "article", "Điều 3", "", "Điều 3. Thời hạn", 40, 56)
     ranked = [ScoredUnit(clause, 1.0), ScoredUnit(point_a, 0.99), ScoredUnit(other, 0.98)]
-    retrieval = SimpleNamespace(units=ranked, referenced=False, bodies=(), query=SimpleNamespace(asks_who=False))
+    retrieval = SimpleNamespace(units=ranked, referenced=False, bodies=(),
+                                query=SimpleNamespace(asks_who=False, asks_list=False))
     library = SimpleNamespace(body=lambda unit: None, document=lambda doc_id: DocumentInfo(doc_id, "law", doc_id))
     assert [u.label for u in choose_units(retrieval, library, Settings())] == ["Điều 2, khoản 1", "Điều 3"]
     ranked[0], ranked[1] = ranked[1], ranked[0]  # the point ranked first: the clause is left out
     assert [u.label for u in choose_units(retrieval, library, Settings())] == ["Điều 2, khoản 1, điểm a", "Điều 3"]
+
+
+@pytest.mark.parametrize("list_chars, cited", [(900, ["Điều 2, khoản 1", "Điều 3"]),
+                                               (20, ["Điều 2, khoản 1, điểm b", "Điều 3"])])
+def test_a_question_asking_for_a_list_quotes_a_short_list_whole(list_chars, cited):
+    """"Hồ sơ gồm những gì?" ranks one item first; the answer quotes its whole clause, unless the
+    clause is longer than `list_chars` (a body's twenty duties stay cut to the items asked about)."""
+    from types import SimpleNamespace
+
+    from rag.answers.extractive import choose_units
+    from rag.documents.corpus import DocumentInfo
+    from rag.search.retriever import ScoredUnit
+    from rag.settings import Settings
+
+    clause = Unit("d#2.1", "d", "clause", "Điều 2, khoản 1", "", "1. Hồ sơ gồm: a) tờ khai; b) giấy tờ.", 0, 37,
+                  children=["d#2.1.a", "d#2.1.b"])
+    point_b = Unit("d#2.1.b", "d", "point", "Điều 2, khoản 1, điểm b", "", "b) giấy tờ.", 26, 37, parent="d#2.1")
+    other = Unit("d#3", "d", "article", "Điều 3", "", "Điều 3. Thời hạn", 40, 56)
+    ranked = [ScoredUnit(point_b, 1.0), ScoredUnit(other, 0.99)]
+    library = SimpleNamespace(body=lambda unit: None, document=lambda doc_id: DocumentInfo(doc_id, "law", doc_id),
+                              units={u.uid: u for u in (clause, point_b, other)})
+    settings = Settings(list_chars=list_chars)
+    asked = SimpleNamespace(units=ranked, referenced=False, bodies=(), query=SimpleNamespace(asks_who=False, asks_list=True))
+    assert [u.label for u in choose_units(asked, library, settings)] == cited
+    not_asked = SimpleNamespace(units=ranked, referenced=False, bodies=(),
+                                query=SimpleNamespace(asks_who=False, asks_list=False))
+    assert [u.label for u in choose_units(not_asked, library, settings)] == ["Điều 2, khoản 1, điểm b", "Điều 3"]
 
 
 @pytest.mark.parametrize("raw, text, cited", [

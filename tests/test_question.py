@@ -46,3 +46,17 @@ def test_standard_article_titles_asked_for(question, titles):
 ])
 def test_english_is_told_from_vietnamese_typed_without_accents(question, english):
     assert is_english(question) is english
+
+
+@pytest.mark.parametrize("question, listing", [
+    ("Hồ sơ đăng ký tạm trú gồm những gì?", True),
+    ("Những trường hợp nào bị xóa đăng ký thường trú?", True),
+    ("Đăng ký kết hôn cần điều kiện gì?", True),
+    ("Trung tâm TĐC có nhiệm vụ gì về mã số mã vạch?", False),  # one duty, not a list
+    ("Thời hạn tạm trú tối đa là bao lâu?", False),
+    ("Điều kiện kinh doanh được quy định ở đâu?", False),  # "điều kiện" alone asks where, not what
+])
+def test_questions_asking_for_a_whole_list(question, listing):
+    from rag.query.words import asks_list
+
+    assert asks_list(question) is listing

@@ -221,7 +221,7 @@ class Assistant:
     def _extractive(self, question: str, retrieval: Retrieval, note: str = "") -> Generator[str, None, _Result]:
         """The extractive answer, yielded line by line."""
         units = extractive.choose_units(retrieval, self.library, self.settings)
-        lines = extractive.compose(question, units, self.library, self.settings)
+        lines = extractive.compose(question, units, self.library, self.settings, retrieval.query.asks_list)
         for i, line in enumerate(lines):
             yield line if i == 0 else "\n" + line
         if note:

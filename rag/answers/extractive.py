@@ -78,11 +78,23 @@ def choose_units(retrieval: Retrieval, library: Library, settings: Settings) -> 
         chosen += [s for s in candidates if s not in chosen]
     else:
         chosen = candidates
+    if retrieval.query.asks_list:
+        chosen = [ScoredUnit(whole_list(s.unit, library, settings.list_chars), s.score) for s in chosen]
     kept: list[Unit] = []  # a clause already quotes its points: never cite both
     for s in chosen[:limit]:
         if not any(k.contains(s.unit) or s.unit.contains(k) for k in kept):
             kept.append(s.unit)
     return [u for sec in sections(kept, library) for u in sec.units]
+
+
+def whole_list(unit: Unit, library: Library, limit: int) -> Unit:
+    """A point's clause when that clause is a list of at most `limit` characters, else the point.
+
+    Why: "hồ sơ đăng ký tạm trú gồm những gì?" ranks first the item that matches best ("b) Giấy tờ,
+    tài liệu chứng minh chỗ ở hợp pháp"); quoted alone, it answers a question about a list with one
+    of its items. A long list (a body's twenty duties) stays cut to the items asked about."""
+    parent = library.units.get(unit.parent or "") if unit.kind == "point" else None
+    return parent if parent is not None and parent.kind == "clause" and len(parent.text) <= limit else unit
 
 
 def _group_key(unit: Unit, library: Library) -> str:
@@ -165,9 +177,12 @@ def lead_in(unit: Unit, library: Library) -> str:
     return "" if generic or len(first) > 120 else first
 
 
-def compose(question: str, units: list[Unit], library: Library, settings: Settings) -> list[str]:
+def compose(question: str, units: list[Unit], library: Library, settings: Settings,
+            whole_lists: bool = False) -> list[str]:
     """Answer lines; the unit cited as [n] is `units[n-1]`. A point's clause lead-in is shown once per
-    section. With one document cited, the first line names it; with several, each label does."""
+    section. With one document cited, the first line names it; with several, each label does.
+    `whole_lists`: the question asks for a list, so a clause of points is quoted up to
+    `settings.list_chars`, not cut to the pieces that match the question."""
     number = {u.uid: i for i, u in enumerate(units, 1)}
     docs = list(dict.fromkeys(library.document(u.doc_id) for u in units))
     laws = [d for d in docs if not d.is_news]
@@ -183,6 +198,7 @@ def compose(question: str, units: list[Unit], library: Library, settings: Settin
             shown.add(lead)
             where = u.label if len(laws) <= 1 else f"{u.label} — {library.document(u.doc_id).name}"
             label = f" ({where})" if u.kind != "paragraph" else ""
-            quotes.append(f"{prefix}“{fragment(u, question, settings.fragment_chars)}”{label} [{number[u.uid]}]")
+            limit = settings.list_chars if whole_lists and u.kind == "clause" and u.children else settings.fragment_chars
+            quotes.append(f"{prefix}“{fragment(u, question, limit)}”{label} [{number[u.uid]}]")
         lines.append(f"- {sec.heading}: {'; '.join(quotes)}.")
     return lines

@@ -28,7 +28,7 @@ from rag.documents.glossary import Body, Glossary
 from rag.query.followup import condense
 from rag.query.informal import normalize_informal
 from rag.query.lay import LayTerms
-from rag.query.words import asked_titles, asks_who, content_words, is_english, parse_references, strip_question_words
+from rag.query.words import asked_titles, asks_list, asks_who, content_words, is_english, parse_references, strip_question_words
 from rag.text import fold, has_diacritics, normalize, restore_diacritics
 
 
@@ -51,6 +51,7 @@ class Query:
     foreign: str | None = None  # a department the documents do not cover, if named
     about_news: bool = False  # names something only the news mention (a province, a person)
     asks_who: bool = False
+    asks_list: bool = False  # "hồ sơ gồm những gì": a point is quoted with the rest of its list
     titles: tuple[str, ...] = ()  # standard article titles the wording asks for ("… là gì?" → "giải thích từ ngữ")
     documents: tuple[str, ...] = ()  # doc_ids of the documents the question names ("theo Luật Cư trú")
 
@@ -104,7 +105,7 @@ class QueryReader:
             lexical=strip_question_words(lexical) or lexical, topic_terms=tuple(topic_terms), bodies=bodies,
             defining=defining, cued=cued, aspects=aspects, reference=parse_references(text),
             foreign=g.foreign_body_in(text), about_news=about_news, asks_who=asks_who(text),
-            titles=asked_titles(text), documents=self._documents_in(text),
+            asks_list=asks_list(text), titles=asked_titles(text), documents=self._documents_in(text),
         )
 
     def _documents_in(self, text: str) -> tuple[str, ...]:

@@ -30,6 +30,11 @@ _REF = {
 }
 
 
+def _any_of(phrases: list[str]) -> re.Pattern:
+    """A case-insensitive pattern for any of `phrases` as whole words."""
+    return re.compile(r"(?i)(?<!\w)(" + "|".join(map(re.escape, map(normalize, phrases))) + r")(?!\w)")
+
+
 @functools.lru_cache(maxsize=1)
 def lexicon() -> dict:
     """The general question lexicon, normalised (NFC, one tone placement)."""
@@ -39,7 +44,8 @@ def lexicon() -> dict:
         "question_phrases": phrases,
         "stopwords": frozenset(tuple(normalize(w).lower().split()) for w in raw["stopwords"].split(",") if w.strip()),
         "stopwords_folded": frozenset(tuple(fold(w).split()) for w in raw["stopwords"].split(",") if w.strip()),
-        "who": re.compile(r"(?i)(?<!\w)(" + "|".join(map(re.escape, map(normalize, raw["who_words"]))) + r")(?!\w)"),
+        "who": _any_of(raw["who_words"]),
+        "list": _any_of(raw["list_words"]),
         "followup": sorted((normalize(p) for p in raw["followup_words"]), key=len, reverse=True),
         "continuation": re.compile(r"^(?:{})(?!\w)|(?<!\w)(?:{})$".format(
             *("|".join(sorted({re.escape(fold(w)) for w in raw[key]}, key=len, reverse=True))
@@ -78,6 +84,11 @@ def asked_titles(question: str) -> tuple[str, ...]:
 def asks_who(question: str) -> bool:
     """"Ai …", "đơn vị nào …", "liên hệ ở đâu": the answer should name who acts."""
     return bool(lexicon()["who"].search(normalize(question)))
+
+
+def asks_list(question: str) -> bool:
+    """"Hồ sơ gồm những gì", "các trường hợp nào": the answer should quote the whole list."""
+    return bool(lexicon()["list"].search(normalize(question)))
 
 
 def _keyed(text: str) -> tuple[str, bool]:
