@@ -163,7 +163,9 @@ def restore_diacritics(text: str, table: dict[str, tuple[str, int]], max_n: int 
     """
     from collections import defaultdict
 
-    tokens = re.findall(r"\w+|[^\w\s]", text.lower())
+    lowered = text.lower()
+    spans = [m.span() for m in re.finditer(r"\w+|[^\w\s]", lowered)]
+    tokens = [lowered[a:b] for a, b in spans]
     votes: list[dict[str, float]] = [defaultdict(float) for _ in tokens]
     known = [False] * len(tokens)  # an everyday question word, or inside a document phrase of 2+ syllables
     for n in range(1, max_n + 1):
@@ -181,7 +183,15 @@ def restore_diacritics(text: str, table: dict[str, tuple[str, int]], max_n: int 
                     if not known[i + k]:
                         votes[i + k][word] += n * n
     out = [max(v, key=v.get) if v else t for t, v in zip(tokens, votes)]
-    return re.sub(r"\s+([?.,!;:])", r"\1", " ".join(out))
+    gaps = [lowered[end:start] for (_, end), (start, _) in zip([(0, 0), *spans], spans)]
+    return "".join(g + w for g, w in zip(gaps, out)) + lowered[spans[-1][1]:] if spans else lowered
+
+
+def plain_name(name: str) -> str:
+    """A name as people type it, without its connectives: "Sở Khoa học và Công nghệ" → "Sở Khoa học
+    Công nghệ", "Phòng Văn hóa - Xã hội" → "Phòng Văn hóa Xã hội", "Luật Phòng, chống …" → "Luật
+    Phòng chống …". Questions name bodies and documents this way as often as in full."""
+    return " ".join(re.sub(r"[,;]|\s[-–]\s|(?<!\w)và(?!\w)", " ", name).split())
 
 
 def whole_words(*phrases: str) -> str:

@@ -44,3 +44,11 @@ def test_no_history_leaves_the_question_alone():
 def test_gradio_style_content_parts_are_read():
     history = [{"role": "user", "content": [{"type": "text", "text": "Trung tâm TĐC là đơn vị gì?"}]}]
     assert condense("Trung tâm đó có mấy phòng?", history, G) == "Trung tâm TĐC có mấy phòng?"
+
+
+def test_a_previous_question_typed_without_accents_is_restored_before_it_is_carried_over():
+    """"so khcn …" names the Sở only once its accents are back; the follow-up gets its words accented."""
+    restore = lambda text: {"so khcn co nhiem vu gi ve buu chinh": "sở khcn có nhiệm vụ gì về bưu chính"}.get(text, text)  # noqa: E731
+    history = hist("so khcn co nhiem vu gi ve buu chinh")
+    assert condense("Còn phòng văn hóa xã hội thì sao?", history, G, restore) == \
+        "Phòng Văn hóa - Xã hội có nhiệm vụ gì về bưu chính"

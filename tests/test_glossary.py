@@ -62,6 +62,17 @@ def test_a_body_is_named_by_every_name_the_circular_gives_it(parsed):
     assert [b.short for b in glossary.bodies_in(alt)] == ["Trung tâm CĐS"] and "thông tin" not in glossary.residual(alt)
 
 
+
+@pytest.mark.parametrize("question", ["Sở Khoa học Công nghệ là cơ quan gì?", "Phòng Văn hóa Xã hội làm những việc gì?",
+                                      "Trung tâm Thông tin Thống kê khoa học công nghệ có nhiệm vụ gì?"])
+def test_a_body_is_named_without_its_connectives(parsed, question):
+    """People drop "và" and "-": the name is still the body's, not a body plus a topic
+    "khoa học công nghệ"."""
+    _units, glossary = parsed
+    assert len(glossary.bodies_in(question)) == 1
+    assert not {"khoa", "công", "xã", "thống"} & set(glossary.residual(question).lower().split())
+
+
 def test_centres_under_the_department_do_not_name_the_department():
     assert [b.short for b in G.bodies_in("Những trung tâm nào thuộc Sở được tự chủ?")] == []
     assert [b.short for b in G.bodies_in("Sở có nhiệm vụ gì về bưu chính?")] == ["Sở"]

@@ -86,3 +86,16 @@ def test_passage_words_segments_each_line_as_words_does():
 ])
 def test_whole_words_match_only_whole_phrases_longest_first(text, found):
     assert re.findall(whole_words("TĐC", "mã số", "mã số mã vạch"), text) == found
+
+
+@pytest.mark.parametrize("name, plain", [
+    ("Sở Khoa học và Công nghệ", "Sở Khoa học Công nghệ"),
+    ("Phòng Văn hóa - Xã hội", "Phòng Văn hóa Xã hội"),
+    ("Luật Phòng, chống tác hại của rượu, bia", "Luật Phòng chống tác hại của rượu bia"),
+    ("Luật Hôn nhân và gia đình", "Luật Hôn nhân gia đình"),
+    ("Trung tâm Vận tải", "Trung tâm Vận tải"),  # "và" only as a word
+])
+def test_plain_name_drops_connectives_only(name, plain):
+    from rag.text import plain_name
+
+    assert plain_name(name) == plain

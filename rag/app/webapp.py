@@ -491,7 +491,8 @@ def build_ui(service: ChatService) -> gr.Blocks:
 
         gr.ChatInterface(fn=respond, chatbot=chatbot, additional_inputs=[mode],
                          textbox=gr.Textbox(placeholder="Nhập câu hỏi (có thể gõ không dấu)…", max_lines=6,
-                                            submit_btn=True, stop_btn=True, show_label=False),
+                                            submit_btn=True, stop_btn=True, show_label=False,
+                                            label="Câu hỏi"),  # the examples table's column header
                          examples=[[q, default_mode] for q in scope.examples], run_examples_on_click=True,
                          cache_examples=False, api_name="respond", fill_height=False)
         status = gr.Markdown()

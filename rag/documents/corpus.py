@@ -14,6 +14,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from rag.text import plain_name
 
 NEWS_KINDS = ("news",)  # parsed as paragraphs; every other kind as articles
 UNTITLED = "Văn bản chưa có tiêu đề"
@@ -94,8 +95,7 @@ class DocumentInfo:
         if self.is_news:
             return ()
         title = self.title if self.doc_id not in self.title else self.name
-        short = re.sub(r"[,]|\bvà\b", " ", title)
-        out = [self.doc_id, title, " ".join(short.split())]
+        out = [self.doc_id, title, plain_name(title)]
         m = re.match(r"(\d+)/(\d{4})", self.doc_id)
         kind = _TYPE.match(self.title)
         if m and kind:

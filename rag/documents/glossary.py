@@ -13,7 +13,7 @@ import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.text import fold, has_diacritics, normalize, whole_words
+from rag.text import fold, has_diacritics, normalize, plain_name, whole_words
 
 
 MIN_MENTIONS = 3  # see Glossary.without_covered
@@ -198,9 +198,14 @@ def _find(needle: str, haystack: str) -> tuple[int, int] | None:
 def load_glossary(data_dir: Path, defined: dict[str, tuple[tuple[str, ...], str]] | None = None) -> Glossary:
     """Read `data/glossary.json` and merge the names the corpus defines (see `parse.defined_aliases`).
 
-    A body is also named by its full name and by every name the circular gives it, so that
-    "Trung tâm Thông tin và Thống kê khoa học và công nghệ" is blanked whole from a question's
-    topic, not left as "… và công nghệ"."""
+    A body is also named by its full name, by every name the circular gives it, and by each of these
+    and by each of these without its connectives (`plain_name`), so that "Trung tâm Thông tin và
+    Thống kê khoa học và công nghệ" is blanked whole from a question's topic, not left as "… và
+    công nghệ", and "Sở Khoa học Công nghệ" is the Sở, not the Sở and a topic "khoa học công nghệ".
+    Names with an abbreviation for what they spell out ("Phòng VHXH") were tried too: four informal
+    questions lost their gold citation ("gđ tt ứng dụng tiến bộ khcn chịu tn trước ai v" was left
+    with the topic "chịu tn trước" and refused), so a name is abbreviated only where the overlay
+    says so."""
     path = data_dir / "glossary.json"
     raw = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"expansions": {}, "bodies": []}
     defined = defined or {}
@@ -211,7 +216,8 @@ def load_glossary(data_dir: Path, defined: dict[str, tuple[tuple[str, ...], str]
 
     def body_names(b: dict) -> list[str]:
         given = defined.get(b["short"], ((), ""))[0]
-        return list(dict.fromkeys(normalize(n).lower() for n in [*b["names"], b["name"], *given]))
+        names = [normalize(n).lower() for n in [*b["names"], b["name"], *given]]
+        return list(dict.fromkeys(v for n in names for v in (n, plain_name(n))))
 
     return Glossary.from_dict({
         "doc_id": raw.get("doc_id", ""),

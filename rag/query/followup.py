@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from rag.documents.glossary import Glossary
 from rag.query.informal import normalize_informal
@@ -68,11 +69,16 @@ def _leans_back(question: str, residual: str, glossary: Glossary, refers_back: b
     return len(content_words(glossary.expand(residual, typed_accents=has_diacritics(question)))) <= 2
 
 
-def condense(question: str, history: list[dict], glossary: Glossary) -> str:
-    """The follow-up rewritten as a standalone question (unchanged when it already is one)."""
+def condense(question: str, history: list[dict], glossary: Glossary,
+             restore: Callable[[str], str] | None = None) -> str:
+    """The follow-up rewritten as a standalone question (unchanged when it already is one).
+    `restore` gives a previous question typed without accents its accents first: "so co nhiem vu
+    gi ve buu chinh" names the Sở only as "sở", and its words are carried into the follow-up."""
     previous = last_user_question(history)
     if not previous:
         return question
+    if restore and not has_diacritics(previous):
+        previous = restore(previous)
     now_bodies, before_bodies = glossary.bodies_in(question), glossary.bodies_in(previous)
     residual = blank_phrases(glossary.residual(question), lexicon()["followup"])
     topic_now = content_words(residual)

@@ -80,6 +80,24 @@ def _strip_ends(tokens: list[str]) -> list[str]:
     return tokens + tail
 
 
+def _strip_clauses(tokens: list[str]) -> list[str]:
+    """`_strip_ends` on the whole question, then on each of its clauses: a closer before a comma
+    ("kiểm định cân ở đâu vậy ad, tiệm em bán tạp hóa") is as empty as one at the end, and a clause
+    that is only a filler ("mn ơi, cho e hỏi, …") goes with its comma."""
+    lex = _lexicon()
+    fillers = {*lex["start"], *lex["end"]}
+    out: list[str] = []
+    clause: list[str] = []
+    for tok in [*_strip_ends(tokens), None]:
+        if tok is not None and tok not in _PUNCT:
+            clause.append(tok)
+            continue
+        if tuple(fold(t) for t in clause) not in fillers or tok == "?":
+            out += _strip_ends(clause) + ([tok] if tok is not None else [])
+        clause = []
+    return out
+
+
 def _resolve(rules: list[dict], prev: str, rest: list[str]) -> str | None:
     """The reading of an ambiguous short form from its neighbours, or None (leave it as typed)."""
     nxt = " ".join(rest[:2])
@@ -125,7 +143,7 @@ def normalize_informal(text: str) -> str:
 
     masked = _PROTECT.sub(mask, text)
     accented = has_diacritics(masked)
-    tokens = _rewrite(_strip_ends(_TOKEN.findall(masked)), accented, is_english(masked))
+    tokens = _rewrite(_strip_clauses(_TOKEN.findall(masked)), accented, is_english(masked))
     out = re.sub(r"\s+([?.,!;:])", r"\1", " ".join(tokens))
     out = re.sub(r"\uE000(\d+)\uE001", lambda m: saved[int(m.group(1))], out)
     return out or text

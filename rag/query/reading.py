@@ -21,6 +21,7 @@ Example:
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 
@@ -42,7 +43,8 @@ class Query:
     accented: bool  # typed with diacritics (decides the fusion weights)
     dense: str  # text + expansions of abbreviations, lay terms and English phrases
     lexical: str  # the topic words for BM25 (scaffolding and, when a topic remains, body names removed)
-    topic_terms: tuple[str, ...]  # folded content words of the topic (coverage, news detection)
+    topic_terms: tuple[str, ...]  # folded content words of the topic (news detection)
+    coverage_terms: tuple[str, ...] = ()  # what confidence looks for: the topic terms, else the whole question's
     bodies: tuple[Body, ...] = ()  # bodies named as the ones acting
     defining: frozenset[int] = frozenset()  # articles of a cue that outweighs the bodies named (Điều 12)
     cued: frozenset[int] = frozenset()  # articles of the role the wording points to
@@ -82,15 +84,15 @@ class QueryReader:
         """The `Query` for one validated question; a follow-up is first made standalone from `history`
         by the rules of `followup.condense` (or given as `standalone`, e.g. rewritten by an LLM)."""
         g = self.glossary
-        text = normalize_informal(normalize(standalone or question))
-        if history and standalone is None:
-            text = condense(text, list(history), g)
+        typed = normalize_informal(normalize(standalone or question))
+        restore = functools.partial(restore_diacritics, table=self.accents)
+        text = condense(typed, list(history), g, restore) if history and standalone is None else typed
         english = is_english(text)
-        accented = has_diacritics(text)
+        accented = has_diacritics(typed)  # as typed: a follow-up completed with a body's name is still unaccented
         if not accented and not english:
-            text = restore_diacritics(text, self.accents)
+            text = restore(text)
         subject = "; ".join(g.english_terms(text)) if english else text  # Vietnamese wording, for names
-        topic_terms = self._topic_terms(text, english, accented)
+        topic_terms = self._terms(g.residual(text), english, accented)
         about_news = bool(set(topic_terms) & self.news_only)
         named = () if about_news else tuple(g.bodies_in(subject))
         defining = frozenset(g.cued_articles(subject, overriding=True))
@@ -102,7 +104,8 @@ class QueryReader:
         cued = frozenset() if bodies or about_news or defining else frozenset(g.cued_articles(subject))
         return Query(
             raw=question, text=text, english=english, accented=accented, dense=dense,
-            lexical=strip_question_words(lexical) or lexical, topic_terms=tuple(topic_terms), bodies=bodies,
+            lexical=strip_question_words(lexical) or lexical, topic_terms=tuple(topic_terms),
+            coverage_terms=tuple(topic_terms or self._terms(text, english, accented)), bodies=bodies,
             defining=defining, cued=cued, aspects=aspects, reference=parse_references(text),
             foreign=g.foreign_body_in(text), about_news=about_news, asks_who=asks_who(text),
             asks_list=asks_list(text), titles=asked_titles(text), documents=self._documents_in(text),
@@ -127,8 +130,9 @@ class QueryReader:
         legal = [t for t in (self.lay_terms.legal_terms(text) if self.lay_terms else []) if t not in out]
         return f"{out} ({'; '.join(legal)})" if legal else out
 
-    def _topic_terms(self, text: str, english: bool, typed_accents: bool) -> list[str]:
-        """Content words of the topic: body names removed, abbreviations expanded then dropped."""
+    def _terms(self, text: str, english: bool, typed_accents: bool) -> list[str]:
+        """Folded content words of `text` (the topic, or a question with none, "Sở KHCN là cơ quan gì?"),
+        abbreviations expanded then dropped: the documents spell "KHCN" out."""
         g = self.glossary
-        topic = self._expand(g.residual(text), typed_accents) if not english else g.expand(text)[len(text):]
-        return [t for t in content_words(topic) if t not in self._abbreviation_terms]
+        expanded = self._expand(text, typed_accents) if not english else g.expand(text)[len(text):]
+        return [t for t in content_words(expanded) if t not in self._abbreviation_terms]

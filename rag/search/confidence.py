@@ -14,7 +14,6 @@ import math
 import numpy as np
 
 from rag.query.reading import Query
-from rag.query.words import content_words
 from rag.settings import Settings
 
 
@@ -39,7 +38,7 @@ def confidence(query: Query, seen: set[str], dense_top: float, other_top: float,
     """Confidence that the units whose terms are `seen` answer `query`.
 
     `dense_top`: best e5 similarity of any node; `other_top`: best similarity to an uncovered area."""
-    terms = [t for t in (query.topic_terms or content_words(query.text)) if len(t) > 1]  # "x" names no topic
+    terms = [t for t in query.coverage_terms if len(t) > 1]  # "x" names no topic
     if not terms:
         return 0.0
     cov1, cov2 = coverage(terms, seen, settings.topic_size)
