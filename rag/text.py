@@ -152,7 +152,7 @@ def vietnamese_words() -> tuple[str, ...]:
 
 
 def restore_diacritics(text: str, table: dict[str, tuple[str, int]], max_n: int = 3) -> str:
-    """Re-accent a question typed without diacritics; unknown words stay as typed.
+    """Re-accent a question typed without diacritics; unknown words, spacing and punctuation stay as typed.
 
     Every known n-gram covering a word votes for its accented form, longer n-grams louder:
     context decides "so" → "số" in "chuyển đổi số" but "sở" in "sở khoa học".

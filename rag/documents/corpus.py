@@ -14,6 +14,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+
 from rag.text import plain_name
 
 NEWS_KINDS = ("news",)  # parsed as paragraphs; every other kind as articles

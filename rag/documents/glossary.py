@@ -198,8 +198,8 @@ def _find(needle: str, haystack: str) -> tuple[int, int] | None:
 def load_glossary(data_dir: Path, defined: dict[str, tuple[tuple[str, ...], str]] | None = None) -> Glossary:
     """Read `data/glossary.json` and merge the names the corpus defines (see `parse.defined_aliases`).
 
-    A body is also named by its full name, by every name the circular gives it, and by each of these
-    and by each of these without its connectives (`plain_name`), so that "Trung tâm Thông tin và
+    A body is also named by its full name, by every name the circular gives it, and by each of
+    these without its connectives (`plain_name`), so that "Trung tâm Thông tin và
     Thống kê khoa học và công nghệ" is blanked whole from a question's topic, not left as "… và
     công nghệ", and "Sở Khoa học Công nghệ" is the Sở, not the Sở and a topic "khoa học công nghệ".
     Names with an abbreviation for what they spell out ("Phòng VHXH") were tried too: four informal

@@ -29,7 +29,8 @@ from rag.documents.glossary import Body, Glossary
 from rag.query.followup import condense
 from rag.query.informal import normalize_informal
 from rag.query.lay import LayTerms
-from rag.query.words import asked_titles, asks_list, asks_who, content_words, is_english, parse_references, strip_question_words
+from rag.query.words import (asked_titles, asks_list, asks_who, content_words, is_english, parse_references,
+                             strip_question_words)
 from rag.text import fold, has_diacritics, normalize, restore_diacritics
 
 
