@@ -64,6 +64,7 @@ def test_informal_questions_are_normalised(typed, expected):
     ("làm ở đâu thì đc", "làm ở đâu thì được"),
     ("sở v phòng văn hóa", "sở và phòng văn hóa"),
     ("tt đmst là j v, thuộc ai", "trung tâm đmst là gì, thuộc ai"),  # "v" (vậy) closes its clause
+    ("z còn tổ công nghệ số thì ai quản lý", "vậy còn tổ công nghệ số thì ai quản lý"),  # "vậy còn": a follow-up
 ])
 def test_legal_text_wins_collisions_and_ambiguous_forms_use_context(typed, expected):
     assert normalize_informal(typed) == expected
