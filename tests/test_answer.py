@@ -158,6 +158,21 @@ def test_a_question_asking_for_a_list_quotes_a_short_list_whole(list_chars, cite
     assert [u.label for u in choose_units(not_asked, library, settings)] == ["Điều 2, khoản 1, điểm b", "Điều 3"]
 
 
+def test_a_quote_marks_left_out_text_exactly_where_it_was_left_out():
+    """Items next to each other read as in the source; "…" stands where items were skipped, also
+    before the first and after the last; an article's heading is not repeated inside its quote."""
+    from rag.answers.extractive import fragment
+
+    tail = "bị nghiêm cấm tuyệt đối trong mọi trường hợp, ở mọi nơi và vào mọi thời điểm trong năm"
+    text = "Điều 5. Hành vi bị cấm\n" + "\n".join(f"{i}. Hành vi {w} {tail};"
+                                                  for i, w in enumerate(["một", "hai", "ba", "bốn", "năm"], 1))
+    article = Unit("d#5", "d", "article", "Điều 5", "", text, 0, len(text))
+    quote = fragment(article, "hành vi hai và ba", 50)  # room for two items
+    assert quote == f"… 2. Hành vi hai {tail}; 3. Hành vi ba {tail} …"
+    whole = fragment(article, "hành vi", 1000)
+    assert whole.startswith("1. Hành vi một") and "Hành vi bị cấm" not in whole and "…" not in whole
+
+
 @pytest.mark.parametrize("raw, text, cited", [
     ("Trung tâm TĐC kiểm định [1].", "Trung tâm TĐC kiểm định [1].", ["Điều 1"]),
     ("Sở quản lý bưu chính [2]. Trung tâm TĐC kiểm định [1].", "Sở quản lý bưu chính [1].\nTrung tâm TĐC kiểm định [2].",
@@ -263,7 +278,7 @@ def test_llm_context_is_verbatim_corpus_text_within_the_token_budget(retriever):
     assert 2 <= len(packed) <= MAX_CONTEXT_UNITS
     assert sum(len(enc.encode(text)) + 12 for _, text in packed) <= 200
     for unit, text in packed:
-        for piece in text.removesuffix(" …").split(" … "):
+        for piece in text.removeprefix("… ").removesuffix(" …").split(" … "):
             assert piece in " ".join(unit.text.split())
 
 

@@ -88,13 +88,14 @@ def choose_units(retrieval: Retrieval, library: Library, settings: Settings) -> 
 
 
 def whole_list(unit: Unit, library: Library, limit: int) -> Unit:
-    """A point's clause when that clause is a list of at most `limit` characters, else the point.
+    """The list an item belongs to (a point's clause, a clause's article) when that list is at most
+    `limit` characters long, else the item.
 
     Why: "hồ sơ đăng ký tạm trú gồm những gì?" ranks first the item that matches best ("b) Giấy tờ,
     tài liệu chứng minh chỗ ở hợp pháp"); quoted alone, it answers a question about a list with one
     of its items. A long list (a body's twenty duties) stays cut to the items asked about."""
-    parent = library.units.get(unit.parent or "") if unit.kind == "point" else None
-    return parent if parent is not None and parent.kind == "clause" and len(parent.text) <= limit else unit
+    parent = library.units.get(unit.parent or "") if unit.kind in ("point", "clause") else None
+    return parent if parent is not None and parent.kind in ("clause", "article") and len(parent.text) <= limit else unit
 
 
 def _group_key(unit: Unit, library: Library) -> str:
@@ -108,7 +109,7 @@ def fragment(unit: Unit, question: str, limit: int) -> str:
     Pieces are the unit's lines, sentences and ";"-separated items, kept in source order; a piece
     too short to stand alone ("Lãnh đạo:") brings the next one with it.
     """
-    text = _MARKER.sub("", unit.text, count=1)
+    text = _without_heading(unit) if unit.kind == "article" else _MARKER.sub("", unit.text, count=1)
     if len(" ".join(text.split())) <= limit:
         return " ".join(text.split()).rstrip(" ;.")
     terms = set(content_words(strip_question_words(question)))
@@ -125,8 +126,28 @@ def fragment(unit: Unit, question: str, limit: int) -> str:
         if keep and sum(len(merged[j]) for j in keep) + len(merged[i]) > limit + 200:
             break
         keep.append(i)
-    picked = " … ".join(merged[i].rstrip(" ;.") for i in sorted(keep))
+    picked = _joined(merged, sorted(keep))
     return picked if len(picked) <= limit + 200 else picked[: limit + 200].rsplit(" ", 1)[0] + " …"
+
+
+def _joined(pieces: list[str], keep: list[int]) -> str:
+    """The kept pieces in source order, "…" exactly where text was left out (before, between, after):
+    items next to each other in the source read as they do there."""
+    parts = ["…"] if keep[0] > 0 else []
+    for k, i in enumerate(keep):
+        if k and i != keep[k - 1] + 1:
+            parts.append("…")
+        parts.append(pieces[i])
+    if keep[-1] < len(pieces) - 1:
+        parts.append("…")
+    return re.sub(r"[\s;.]+(?=…)", " ", " ".join(parts)).rstrip(" ;.")
+
+
+def _without_heading(unit: Unit) -> str:
+    """An article's text without its heading ("Điều 118. Chấm dứt nghĩa vụ cấp dưỡng"): the
+    answer's line already shows it, and inside the quote it ran into the first sentence."""
+    _, sep, rest = unit.text.partition("\n")
+    return rest if sep and rest.strip() else unit.text
 
 
 def sections(units: list[Unit], library: Library) -> list[Section]:
@@ -150,7 +171,8 @@ def _heading(unit: Unit, library: Library) -> str:
         return f"{body.display} — {body.role_label}" if body.role_label else body.display
     if unit.article is None:
         return f"Phần mở đầu của {doc.name}"
-    return next((p for p in unit.breadcrumb.split(" › ") if p.startswith(f"Điều {unit.article}.")), unit.label)
+    heading = next((p for p in unit.breadcrumb.split(" › ") if p.startswith(f"Điều {unit.article}.")), unit.label)
+    return heading.rstrip(". ")  # an article without a title (the Constitution's) is "Điều 27", not "Điều 27."
 
 
 def source_name(unit: Unit, library: Library) -> str:
@@ -181,8 +203,8 @@ def compose(question: str, units: list[Unit], library: Library, settings: Settin
             whole_lists: bool = False) -> list[str]:
     """Answer lines; the unit cited as [n] is `units[n-1]`. A point's clause lead-in is shown once per
     section. With one document cited, the first line names it; with several, each label does.
-    `whole_lists`: the question asks for a list, so a clause of points is quoted up to
-    `settings.list_chars`, not cut to the pieces that match the question."""
+    `whole_lists`: the question asks for a list, so a unit with items (clauses, points) is quoted
+    up to `settings.list_chars`, not cut to the pieces that match the question."""
     number = {u.uid: i for i, u in enumerate(units, 1)}
     docs = list(dict.fromkeys(library.document(u.doc_id) for u in units))
     laws = [d for d in docs if not d.is_news]
@@ -198,7 +220,7 @@ def compose(question: str, units: list[Unit], library: Library, settings: Settin
             shown.add(lead)
             where = u.label if len(laws) <= 1 else f"{u.label} — {library.document(u.doc_id).name}"
             label = f" ({where})" if u.kind != "paragraph" else ""
-            limit = settings.list_chars if whole_lists and u.kind == "clause" and u.children else settings.fragment_chars
+            limit = settings.list_chars if whole_lists and u.children else settings.fragment_chars
             quotes.append(f"{prefix}“{fragment(u, question, limit)}”{label} [{number[u.uid]}]")
         lines.append(f"- {sec.heading}: {'; '.join(quotes)}.")
     return lines
