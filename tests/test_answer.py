@@ -158,6 +158,23 @@ def test_a_question_asking_for_a_list_quotes_a_short_list_whole(list_chars, cite
     assert [u.label for u in choose_units(not_asked, library, settings)] == ["Điều 2, khoản 1, điểm b", "Điều 3"]
 
 
+def test_a_list_quoted_whole_joins_the_evidence_and_nothing_else_does():
+    """Every cited unit must be in the answer's retrieved evidence: the clause a list question quotes
+    whole encloses a retrieved point and is added after the ranking, with that point's score; a
+    cited unit enclosing nothing retrieved is not added (the citation check then fails, as it must)."""
+    from rag.answers.assistant import with_lists
+    from rag.search.retriever import ScoredUnit
+
+    clause = Unit("d#2.1", "d", "clause", "Điều 2, khoản 1", "", "1. Hồ sơ gồm: a) tờ khai; b) giấy tờ.", 0, 37)
+    point_b = Unit("d#2.1.b", "d", "point", "Điều 2, khoản 1, điểm b", "", "b) giấy tờ.", 26, 37)
+    other = Unit("d#3", "d", "article", "Điều 3", "", "Điều 3. Thời hạn", 40, 56)
+    stray = Unit("d#4", "d", "article", "Điều 4", "", "Điều 4. Hiệu lực", 60, 76)
+    retrieved = [ScoredUnit(point_b, 0.9), ScoredUnit(other, 0.5)]
+    evidence = with_lists(retrieved, [clause, other, stray])
+    assert [(s.unit.label, s.score) for s in evidence] == [("Điều 2, khoản 1, điểm b", 0.9), ("Điều 3", 0.5),
+                                                           ("Điều 2, khoản 1", 0.9)]
+
+
 def test_a_quote_marks_left_out_text_exactly_where_it_was_left_out():
     """Items next to each other read as in the source; "…" stands where items were skipped, also
     before the first and after the last; an article's heading is not repeated inside its quote."""

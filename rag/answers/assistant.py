@@ -102,6 +102,16 @@ class _Result:
     abstained: bool = False
 
 
+def with_lists(retrieved: list[ScoredUnit], cited: list[Unit]) -> list[ScoredUnit]:
+    """The retrieved units, then each cited unit that encloses a retrieved one without being one: the
+    list a list question quotes whole (`extractive.whole_list`), scored as its best retrieved item.
+    Why: the answer's evidence must hold every unit it cites; the ranking itself is left as it was."""
+    have = {s.unit.uid for s in retrieved}
+    extra = [ScoredUnit(u, max(s.score for s in retrieved if u.contains(s.unit)))
+             for u in cited if u.uid not in have and any(u.contains(s.unit) for s in retrieved)]
+    return [*retrieved, *extra]
+
+
 class Assistant:
     def __init__(self, settings: Settings, retriever: Retriever | None = None, llm=None):
         self.settings = settings
@@ -156,7 +166,7 @@ class Assistant:
         log.info("answered mode=%s abstained=%s conf=%.2f %.0fms", result.mode, result.abstained,
                  retrieval.confidence, sum(timings.values()))
         yield Answer(question, query.text, result.text, self.citations_for(result.units), result.abstained, result.mode,
-                     retrieval.units, retrieval.confidence, timings, result.note,
+                     with_lists(retrieval.units, result.units), retrieval.confidence, timings, result.note,
                      understood=query.text if query.changed else "", caution=caution)
 
     # --- steps --------------------------------------------------------------------------------
