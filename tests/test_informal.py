@@ -65,6 +65,8 @@ def test_informal_questions_are_normalised(typed, expected):
     ("sở v phòng văn hóa", "sở và phòng văn hóa"),
     ("tt đmst là j v, thuộc ai", "trung tâm đmst là gì, thuộc ai"),  # "v" (vậy) closes its clause
     ("z còn tổ công nghệ số thì ai quản lý", "vậy còn tổ công nghệ số thì ai quản lý"),  # "vậy còn": a follow-up
+    ("gđ tt tđc chịu tn trước ai", "giám đốc trung tâm tđc chịu trách nhiệm trước ai"),
+    ("gửi tn cho ai", "gửi tn cho ai"),  # a message, not a duty: left as typed
 ])
 def test_legal_text_wins_collisions_and_ambiguous_forms_use_context(typed, expected):
     assert normalize_informal(typed) == expected
