@@ -84,7 +84,7 @@ class Settings:
     score_window: float = 0.12  # units scoring within this of the best are cited too
     who_window: float = 0.25  # for "who" questions, another body's best unit may trail by this much
     fragment_chars: int = 300  # a longer unit is quoted by its pieces that match the question
-    list_chars: int = 900  # a question asking for a list ("gồm những gì") gets a point's whole clause up to this length
+    list_chars: int = 900  # a list question ("gồm những gì") quotes an item's whole list (clause, article) up to this length
     # Chat app limits (per minute, with a burst; 0 = no limit). Behind a proxy, set trusted_proxy_header.
     session_questions_per_minute: float = 20.0  # one chat session
     session_question_burst: int = 3
