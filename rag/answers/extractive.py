@@ -220,7 +220,8 @@ def compose(question: str, units: list[Unit], library: Library, settings: Settin
             shown.add(lead)
             where = u.label if len(laws) <= 1 else f"{u.label} — {library.document(u.doc_id).name}"
             label = f" ({where})" if u.kind != "paragraph" else ""
-            limit = settings.list_chars if whole_lists and u.children else settings.fragment_chars
+            limit = max(settings.list_chars, settings.fragment_chars) if whole_lists and u.children \
+                else settings.fragment_chars
             quotes.append(f"{prefix}“{fragment(u, question, limit)}”{label} [{number[u.uid]}]")
         lines.append(f"- {sec.heading}: {'; '.join(quotes)}.")
     return lines
