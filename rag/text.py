@@ -154,7 +154,8 @@ def vietnamese_words() -> tuple[str, ...]:
 def restore_diacritics(text: str, table: dict[str, tuple[str, int]], max_n: int = 3) -> str:
     """Re-accent a question typed without diacritics; unknown words, spacing and punctuation stay as typed.
 
-    Every known n-gram covering a word votes for its accented form, longer n-grams louder:
+    Every known n-gram covering a word votes for its accented form, longer n-grams louder, a
+    question phrase ("bao nhiêu") twice as loud as a document n-gram of its length:
     context decides "so" → "số" in "chuyển đổi số" but "sở" in "sở khoa học".
 
     Example:
@@ -172,8 +173,9 @@ def restore_diacritics(text: str, table: dict[str, tuple[str, int]], max_n: int 
         for i in range(len(tokens) - n + 1):
             hit = table.get(" ".join(tokens[i:i + n]))
             if hit:
+                phrase = 2 if n > 1 and hit[1] >= PREFERRED else 1  # "bao nhiêu" outvotes "tự bảo" in "tu bao nhieu"
                 for k, word in enumerate(hit[0].split()):
-                    votes[i + k][word] += n * n * (1 + 0.1 * math.log1p(hit[1]))
+                    votes[i + k][word] += phrase * n * n * (1 + 0.1 * math.log1p(hit[1]))
                     known[i + k] = known[i + k] or n > 1 or hit[1] >= PREFERRED
     for n in range(2, max_n + 1):  # general vocabulary for the other words
         for i in range(len(tokens) - n + 1):

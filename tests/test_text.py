@@ -99,3 +99,13 @@ def test_plain_name_drops_connectives_only(name, plain):
     from rag.text import plain_name
 
     assert plain_name(name) == plain
+
+
+def test_a_question_phrase_outvotes_a_document_bigram_that_overlaps_it():
+    """"tu bao nhieu tuoi": the documents' "tự bảo" (self-protection) had turned the question's
+    "bao nhiêu" into "bảo nhiêu"."""
+    from rag.text import accent_table, restore_diacritics
+
+    table = accent_table(["Người tự bảo vệ quyền của mình."] * 50 + ["Bảo hiểm xã hội."] * 1500,
+                         preferred=["bao nhiêu"])
+    assert "bao nhiêu" in restore_diacritics("tu bao nhieu tuoi", table)
