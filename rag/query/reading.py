@@ -54,7 +54,7 @@ class Query:
     foreign: str | None = None  # a department the documents do not cover, if named
     about_news: bool = False  # names something only the news mention (a province, a person)
     asks_who: bool = False
-    asks_list: bool = False  # "hồ sơ gồm những gì": a point is quoted with the rest of its list
+    asks_list: bool = False  # "hồ sơ gồm những gì": an item is quoted with the rest of its short list
     titles: tuple[str, ...] = ()  # standard article titles the wording asks for ("… là gì?" → "giải thích từ ngữ")
     documents: tuple[str, ...] = ()  # doc_ids of the documents the question names ("theo Luật Cư trú")
 
