@@ -1,4 +1,6 @@
 """The int8 ONNX encoder gives the float model's vectors within tolerance, and the same ranking."""
+from collections import Counter
+
 import numpy as np
 import pytest
 
@@ -33,6 +35,21 @@ def test_int8_onnx_ranks_like_the_float_model(encoders):
 
 
 def test_backends_have_their_own_cache_key_and_unknown_ones_are_refused():
-    assert embedding_key("m", "torch") == "m" and embedding_key("m", "onnx-int8") == "m+onnx-int8"
+    from rag.models.onnx_encoder import GRAPH_VERSION
+
+    assert embedding_key("m", "torch") == "m" and embedding_key("m", "onnx-int8") == f"m+onnx-int8.v{GRAPH_VERSION}"
     with pytest.raises(ValueError, match="embed_backend"):
         Embedder("m", get_settings().model_dir, backend="gpu")
+
+
+def test_exported_graph_adds_the_attention_mask_instead_of_masking_each_layer():
+    """The SDPA export spent a fifth of its time in per-layer `Where`/`IsNaN` masking; eager does not."""
+    import onnx
+
+    from rag.models.onnx_encoder import OnnxEncoder
+
+    s = get_settings()
+    folder = OnnxEncoder.load(s.model_dir, s.embed_model).folder
+    ops = Counter(node.op_type for node in onnx.load(str(folder / "model.onnx")).graph.node)
+    assert ops["DynamicQuantizeLinear"] and ops["Softmax"] == 12  # int8 linear layers; one attention per layer
+    assert ops["IsNaN"] == 0 and ops["Where"] < ops["Softmax"]  # the mask is built once, not applied per layer

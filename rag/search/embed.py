@@ -20,8 +20,13 @@ log = logging.getLogger(__name__)
 
 
 def embedding_key(model_id: str, backend: str) -> str:
-    """What identifies the vectors a model produces: the int8 ONNX encoder gives slightly other vectors."""
-    return model_id if backend == "torch" else f"{model_id}+{backend}"
+    """What identifies the vectors a model produces: the int8 ONNX encoder gives slightly other
+    vectors, and each version of its exported graph too."""
+    if backend == "torch":
+        return model_id
+    from rag.models.onnx_encoder import GRAPH_VERSION
+
+    return f"{model_id}+{backend}.v{GRAPH_VERSION}"
 
 
 BACKENDS = ("torch", "onnx-int8")
