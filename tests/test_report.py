@@ -124,3 +124,24 @@ def test_latency_histograms_are_labelled_and_scaled_to_bars_that_can_be_seen(met
 def test_charts_are_written(metrics, tmp_path):
     assert report._charts(metrics, tmp_path) == ["by_kind.png", "latency.png"]
     assert all((tmp_path / name).stat().st_size > 0 for name in ("by_kind.png", "latency.png"))
+
+
+def test_citations_of_units_sharing_a_label_are_each_checked_against_their_own_text():
+    """A preamble has several "Căn cứ ban hành" lines: each cited one is valid when retrieved and quoted verbatim."""
+    from rag.answers.assistant import Answer, Citation
+    from rag.documents.parse import Unit
+    from rag.evaluation.evaluate import Item, answer_metrics
+    from rag.search.retriever import ScoredUnit
+
+    bases = [Unit(f"tt#preamble-{i}", "tt", "preamble", "Căn cứ ban hành", "tt", f"Căn cứ Nghị định số {i};", 0, 1)
+             for i in (1, 2)]
+
+    def cite(n: int, quote: str) -> Citation:
+        return Citation(n, "tt", None, None, None, "Căn cứ ban hành", quote, "tt")
+
+    item = Item("q", "Căn cứ ban hành là gì?", "lookup", False, [], [])
+    for quotes, validity in ((["Căn cứ Nghị định số 1;", "Căn cứ Nghị định số 2;"], 1.0),
+                             (["Căn cứ Nghị định số 1;", "Căn cứ Nghị định số 3;"], 0.5)):
+        ans = Answer("q", "q", "…", [cite(n, q) for n, q in enumerate(quotes, 1)], False, "extractive",
+                     retrieved=[ScoredUnit(u, 1.0) for u in bases])
+        assert answer_metrics(ans, item, [], {u.uid: u for u in bases})["citation_validity"] == validity

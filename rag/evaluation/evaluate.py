@@ -147,15 +147,17 @@ def wrong_body_sentences(ans: Answer, units: dict[str, Unit], glossary) -> int:
 
 def answer_metrics(ans: Answer, item: Item, golds: list[Unit], units: dict[str, Unit]) -> dict[str, float]:
     """Citation validity / precision / recall, gold-cited, mention coverage for one answer."""
-    by_label = {(u.doc_id, u.label): u for u in units.values()}
+    by_label: dict[tuple, list[Unit]] = {}  # a label may name several units: a preamble's "Căn cứ ban hành" lines
+    for u in units.values():
+        by_label.setdefault((u.doc_id, u.label), []).append(u)
     retrieved = {s.unit.uid for s in ans.retrieved}
     cited, valid = [], 0
     for c in ans.citations:
-        u = by_label.get((c.doc_id, c.label))
-        ok = u is not None and u.uid in retrieved and c.quote == u.text
-        valid += ok
-        if u is not None:
-            cited.append(u)
+        named = by_label.get((c.doc_id, c.label), [])
+        quoted = [u for u in named if u.uid in retrieved and c.quote == u.text]
+        valid += bool(quoted)
+        if named:
+            cited.append((quoted or named)[0])
     text = fold(ans.text)
     groups = item.mention or []
     mention = sum(any(fold(p) in text for p in group) for group in groups) / len(groups) if groups else 1.0
