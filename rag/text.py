@@ -108,7 +108,8 @@ def accent_table(texts: list[str], preferred: list[str] = (), max_n: int = 3, di
     """Folded 1..max_n-grams of syllables → (most frequent accented form, count) in `texts`.
 
     `preferred` phrases (everyday question words) win over corpus counts: "co" in a question is
-    far more often "có" than the "cơ" of "cơ quan". `phrases` (the glossary's lay terms and body
+    far more often "có" than the "cơ" of "cơ quan", and "toi" "tôi" though 28 laws spell "tới"
+    1,500 times (a weight alone had lost to a large corpus). `phrases` (the glossary's lay terms and body
     names) win as phrases only: "can dien tu" → "cân điện tử", but their single syllables count
     like document text, so the lay term "cân" does not turn every "can" (mostly "cần") into "cân".
     `dictionary` words of 2..max_n syllables (a general Vietnamese word list) are kept apart (keys
@@ -130,8 +131,11 @@ def accent_table(texts: list[str], preferred: list[str] = (), max_n: int = 3, di
 
     for text in texts:
         add(text, 1)
+    forced = {}  # a preferred phrase is its own n-gram's form however often the documents spell it otherwise
     for phrase in preferred:
         add(phrase, PREFERRED)
+        syl = [s for s in syllables(phrase) if s.isalpha()]
+        forced[strip_diacritics(" ".join(syl))] = " ".join(syl)
     for phrase in phrases:
         add(phrase, PREFERRED, min_n=2, weight_below=1)
     for word in dictionary:
@@ -139,7 +143,7 @@ def accent_table(texts: list[str], preferred: list[str] = (), max_n: int = 3, di
         key = strip_diacritics(" ".join(syl))
         if 2 <= len(syl) <= max_n and key not in counts:
             counts[f"~{key}"] = Counter({" ".join(syl): 1})
-    return {k: (c.most_common(1)[0][0], sum(c.values())) for k, c in counts.items() if sum(c.values())}
+    return {k: (forced.get(k) or c.most_common(1)[0][0], sum(c.values())) for k, c in counts.items() if sum(c.values())}
 
 
 @functools.lru_cache(maxsize=1)

@@ -109,3 +109,13 @@ def test_a_question_phrase_outvotes_a_document_bigram_that_overlaps_it():
     table = accent_table(["Người tự bảo vệ quyền của mình."] * 50 + ["Bảo hiểm xã hội."] * 1500,
                          preferred=["bao nhiêu"])
     assert "bao nhiêu" in restore_diacritics("tu bao nhieu tuoi", table)
+
+
+def test_an_everyday_question_word_keeps_its_accents_however_often_the_documents_spell_it_otherwise():
+    """28 laws spell "tới" 1,500 times and "tôi" almost never; a citizen's "toi" is "tôi"."""
+    from rag.text import accent_table, restore_diacritics
+
+    table = accent_table(["Quy định này áp dụng tới ngày thi hành."] * 1500, preferred=["tôi"])
+    assert table["toi"][0] == "tôi"
+    assert restore_diacritics("toi muon hoi", table).startswith("tôi")
+    assert accent_table(["Quy định này áp dụng tới ngày thi hành."] * 1500)["toi"][0] == "tới"  # no preference: the documents' form

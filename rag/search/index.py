@@ -35,7 +35,7 @@ from rag.settings import Settings
 from rag.text import accent_table, folded_terms, passage_words, vietnamese_words
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 9
+FORMAT_VERSION = 10  # 10: preferred accent phrases win over any corpus count
 _LIBS = ("faiss-cpu", "bm25s", "sentence-transformers", "llama-index-core", "pyvi", "torch")
 
 
