@@ -21,6 +21,9 @@ from rag.query.informal import normalize_informal
     ("ko bít hỏi ai luôn ạ", "không biết hỏi ai luôn"),
     ("cty e mún đăng ký mã số mã vạch thì lm ntn", "công ty em muốn đăng ký mã số mã vạch thì làm như thế nào"),
     ("sđt của tt tđc là j", "số điện thoại của trung tâm tđc là gì"),
+    # administrative abbreviations of the laws' domains, typed in lower case
+    ("cty đóng bhxh đủ thì e đc nghỉ mấy tháng", "công ty đóng bảo hiểm xã hội đủ thì em được nghỉ mấy tháng"),
+    ("lam lai cccd o ubnd xa dc ko", "lam lai can cuoc cong dan o uy ban nhan dan xa duoc khong"),
     # casual spellings (i/y)
     ("ai quản lí việc đăng kí kĩ thuật", "ai quản lý việc đăng ký kỹ thuật"),
     # typed without diacritics: rewrites stay diacritic-free, so accents can be restored afterwards
@@ -67,6 +70,9 @@ def test_informal_questions_are_normalised(typed, expected):
     ("z còn tổ công nghệ số thì ai quản lý", "vậy còn tổ công nghệ số thì ai quản lý"),  # "vậy còn": a follow-up
     ("gđ tt tđc chịu tn trước ai", "giám đốc trung tâm tđc chịu trách nhiệm trước ai"),
     ("gửi tn cho ai", "gửi tn cho ai"),  # a message, not a duty: left as typed
+    ("vk ck e ly hôn thì chia nhà sao", "vợ chồng em ly hôn thì chia nhà sao"),
+    ("ck e đi làm xa", "chồng em đi làm xa"),
+    ("ck tiền phí ở đâu", "ck tiền phí ở đâu"),  # a bank transfer, not a husband: left as typed
 ])
 def test_legal_text_wins_collisions_and_ambiguous_forms_use_context(typed, expected):
     assert normalize_informal(typed) == expected
