@@ -121,9 +121,14 @@ def accent_table(texts: list[str], preferred: list[str] = (), max_n: int = 3, di
 
     counts: dict[str, Counter] = {}
 
-    def add(text: str, weight: int, min_n: int = 1, weight_below: int = 0) -> None:
+    def words(text: str) -> tuple[list[str], str]:
+        """The text's syllables, and the same folded, joined: the key of the n-gram they form."""
         syl = [s for s in syllables(text) if s.isalpha()]
-        plain = strip_diacritics(" ".join(syl)).split(" ")  # once per text, not per n-gram
+        return syl, strip_diacritics(" ".join(syl))
+
+    def add(text: str, weight: int, min_n: int = 1, weight_below: int = 0) -> None:
+        syl, key = words(text)
+        plain = key.split(" ")  # folded once per text, not per n-gram
         for n in range(1, max_n + 1):
             for i in range(len(syl) - n + 1):
                 gram = " ".join(syl[i:i + n])
@@ -134,13 +139,12 @@ def accent_table(texts: list[str], preferred: list[str] = (), max_n: int = 3, di
     forced = {}  # a preferred phrase is its own n-gram's form however often the documents spell it otherwise
     for phrase in preferred:
         add(phrase, PREFERRED)
-        syl = [s for s in syllables(phrase) if s.isalpha()]
-        forced[strip_diacritics(" ".join(syl))] = " ".join(syl)
+        syl, key = words(phrase)
+        forced[key] = " ".join(syl)
     for phrase in phrases:
         add(phrase, PREFERRED, min_n=2, weight_below=1)
     for word in dictionary:
-        syl = [s for s in syllables(word) if s.isalpha()]
-        key = strip_diacritics(" ".join(syl))
+        syl, key = words(word)
         if 2 <= len(syl) <= max_n and key not in counts:
             counts[f"~{key}"] = Counter({" ".join(syl): 1})
     return {k: (forced.get(k) or c.most_common(1)[0][0], sum(c.values())) for k, c in counts.items() if sum(c.values())}
