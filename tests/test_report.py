@@ -130,7 +130,7 @@ def test_citations_of_units_sharing_a_label_are_each_checked_against_their_own_t
     """A preamble has several "Căn cứ ban hành" lines: each cited one is valid when retrieved and quoted verbatim."""
     from rag.answers.assistant import Answer, Citation
     from rag.documents.parse import Unit
-    from rag.evaluation.evaluate import Item, answer_metrics
+    from rag.evaluation.evaluate import Item, answer_metrics, label_index
     from rag.search.retriever import ScoredUnit
 
     bases = [Unit(f"tt#preamble-{i}", "tt", "preamble", "Căn cứ ban hành", "tt", f"Căn cứ Nghị định số {i};", 0, 1)
@@ -144,4 +144,4 @@ def test_citations_of_units_sharing_a_label_are_each_checked_against_their_own_t
                              (["Căn cứ Nghị định số 1;", "Căn cứ Nghị định số 3;"], 0.5)):
         ans = Answer("q", "q", "…", [cite(n, q) for n, q in enumerate(quotes, 1)], False, "extractive",
                      retrieved=[ScoredUnit(u, 1.0) for u in bases])
-        assert answer_metrics(ans, item, [], {u.uid: u for u in bases})["citation_validity"] == validity
+        assert answer_metrics(ans, item, [], label_index({u.uid: u for u in bases}))["citation_validity"] == validity

@@ -126,14 +126,37 @@ def _cited_match(cited: Unit, gold: Unit) -> bool:
     return gold.contains(cited) or cited.contains(gold)
 
 
-def wrong_body_sentences(ans: Answer, units: dict[str, Unit], glossary) -> int:
+Labels = dict[tuple[str, str], list[Unit]]
+
+
+def label_index(units: dict[str, Unit]) -> Labels:
+    """(doc_id, label) → its units, built once per run. A label may name several units: a
+    preamble's "Căn cứ ban hành" lines."""
+    out: Labels = {}
+    for u in units.values():
+        out.setdefault((u.doc_id, u.label), []).append(u)
+    return out
+
+
+def cited_units(ans: Answer, labels: Labels) -> list[tuple[Unit | None, bool]]:
+    """Each citation's unit (the one it quotes verbatim when several share its label; None when no
+    unit has the label) and whether the citation is valid: retrieved and quoted verbatim."""
+    retrieved = {s.unit.uid for s in ans.retrieved}
+    out = []
+    for c in ans.citations:
+        named = labels.get((c.doc_id, c.label), [])
+        quoted = [u for u in named if u.uid in retrieved and c.quote == u.text]
+        out.append(((quoted or named or [None])[0], bool(quoted)))
+    return out
+
+
+def wrong_body_sentences(ans: Answer, labels: Labels, glossary) -> int:
     """LLM answer sentences naming a body that none of their cited units belongs to or names.
 
     An independent check of the answers (not the grounding code): a sentence's [n] markers give its
     cited units; a body counts as right when a cited unit's article sets out its duties or the unit's
     text names it."""
-    by_label = {(u.doc_id, u.label): u for u in units.values()}
-    cites = {c.n: by_label.get((c.doc_id, c.label)) for c in ans.citations}
+    cites = {c.n: u for c, (u, _) in zip(ans.citations, cited_units(ans, labels))}
     wrong = 0
     for sentence in re.split(r"(?<=[.!?])\s+|\n+", ans.text):
         cited = [cites.get(int(n)) for n in re.findall(r"\[(\d+)\]", sentence)]
@@ -145,19 +168,12 @@ def wrong_body_sentences(ans: Answer, units: dict[str, Unit], glossary) -> int:
     return wrong
 
 
-def answer_metrics(ans: Answer, item: Item, golds: list[Unit], units: dict[str, Unit]) -> dict[str, float]:
-    """Citation validity / precision / recall, gold-cited, mention coverage for one answer."""
-    by_label: dict[tuple, list[Unit]] = {}  # a label may name several units: a preamble's "Căn cứ ban hành" lines
-    for u in units.values():
-        by_label.setdefault((u.doc_id, u.label), []).append(u)
-    retrieved = {s.unit.uid for s in ans.retrieved}
-    cited, valid = [], 0
-    for c in ans.citations:
-        named = by_label.get((c.doc_id, c.label), [])
-        quoted = [u for u in named if u.uid in retrieved and c.quote == u.text]
-        valid += bool(quoted)
-        if named:
-            cited.append((quoted or named)[0])
+def answer_metrics(ans: Answer, item: Item, golds: list[Unit], labels: Labels) -> dict[str, float]:
+    """Citation validity / precision / recall, gold-cited, mention coverage for one answer;
+    `labels` is the corpus' `label_index`."""
+    found = cited_units(ans, labels)
+    valid = sum(ok for _, ok in found)
+    cited = [u for u, _ in found if u is not None]
     text = fold(ans.text)
     groups = item.mention or []
     mention = sum(any(fold(p) in text for p in group) for group in groups) / len(groups) if groups else 1.0
@@ -202,6 +218,7 @@ def run_eval(assistant: Assistant, items: list[Item], mode: str = "extractive", 
     from rag.evaluation.judge import judge_answer
 
     units = assistant.retriever.index.units
+    labels = label_index(units)
     naive = NaiveLlamaIndex(assistant.retriever) if baselines else None
     rows: list[dict] = []
     to_judge: list[tuple[dict, Answer]] = []
@@ -218,9 +235,9 @@ def run_eval(assistant: Assistant, items: list[Item], mode: str = "extractive", 
                "cited": [c.label or c.doc_id for c in ans.citations], "standalone": ans.standalone}
         if not item.abstain:
             row.update(ranking_metrics(_spans([s.unit for s in ans.retrieved]), golds))
-            row.update(answer_metrics(ans, item, golds, units))
+            row.update(answer_metrics(ans, item, golds, labels))
             if ans.mode == "llm":
-                row["wrong_body_sentences"] = wrong_body_sentences(ans, units, assistant.retriever.index.glossary)
+                row["wrong_body_sentences"] = wrong_body_sentences(ans, labels, assistant.retriever.index.glossary)
             if baselines:
                 q = item.standalone or item.question
                 row["naive"] = ranking_metrics(naive.retrieve(q), golds, containment=False)
@@ -233,12 +250,12 @@ def run_eval(assistant: Assistant, items: list[Item], mode: str = "extractive", 
             row["clean_abstained"] = clean.abstained
             if not item.abstain:
                 row["clean_metrics"] = {**ranking_metrics(_spans([s.unit for s in clean.retrieved]), golds),
-                                        **answer_metrics(clean, item, golds, units)}
+                                        **answer_metrics(clean, item, golds, labels)}
         if not item.abstain:
             if item.standalone:
                 alone = assistant.ask(item.standalone, (), mode)
                 row["standalone_metrics"] = {**ranking_metrics(_spans([s.unit for s in alone.retrieved]), golds),
-                                             **answer_metrics(alone, item, golds, units)}
+                                             **answer_metrics(alone, item, golds, labels)}
         rows.append(row)
     load = {"start": load_start, "end": load_1min(), "cpus": os.cpu_count()}  # while answering, not judging
     # Judged after all answers: a judge prompt evicts the LLM's cached answer prefix, which
