@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from rag.models.embedding import resolve_model
+from rag.models.onnx_encoder import GRAPH_VERSION, OnnxEncoder
 from rag.search.embed_cache import EmbeddingCache
 
 log = logging.getLogger(__name__)
@@ -22,11 +23,7 @@ log = logging.getLogger(__name__)
 def embedding_key(model_id: str, backend: str) -> str:
     """What identifies the vectors a model produces: the int8 ONNX encoder gives slightly other
     vectors, and each version of its exported graph too."""
-    if backend == "torch":
-        return model_id
-    from rag.models.onnx_encoder import GRAPH_VERSION
-
-    return f"{model_id}+{backend}.v{GRAPH_VERSION}"
+    return model_id if backend == "torch" else f"{model_id}+{backend}.v{GRAPH_VERSION}"
 
 
 BACKENDS = ("torch", "onnx-int8")
@@ -49,8 +46,6 @@ class Embedder:
         if self._model is not None:
             return
         if self.backend == "onnx-int8":
-            from rag.models.onnx_encoder import OnnxEncoder
-
             self._model = OnnxEncoder.load(self.model_dir, self.model_id)
         else:
             from sentence_transformers import SentenceTransformer
