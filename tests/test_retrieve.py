@@ -111,3 +111,17 @@ def test_spread_articles_lets_the_next_article_in():
     order = [uid for uid, _ in spread_articles(ranked, units, step=2)]
     assert order == ["a1", "n1", "a2", "n2", "b1", "a3"]
     assert spread_articles(ranked, units, step=0) == ranked
+
+
+@pytest.mark.parametrize("question, kept", [
+    ("Theo quy định của Thông tư 10, đơn vị nào phụ trách mã số mã vạch?", False),
+    ("theo thong tu 10 don vi nao phu trach ma so ma vach", False),
+    ("Thông tư 10 quy định gì?", True),  # nothing else to search for: the name stays
+])
+def test_a_named_document_is_preferred_but_leaves_the_dense_query(retriever, question, kept):
+    from rag.text import fold
+
+    q = retriever.read(question)
+    assert q.documents == ("10/2025/TT-BKHCN",)
+    assert ("thong tu" in fold(q.dense)) == kept
+    assert kept or fold(q.dense).startswith("don vi nao phu trach ma so ma vach")
