@@ -73,6 +73,14 @@ def test_informal_questions_are_normalised(typed, expected):
     ("vk ck e ly hôn thì chia nhà sao", "vợ chồng em ly hôn thì chia nhà sao"),
     ("ck e đi làm xa", "chồng em đi làm xa"),
     ("ck tiền phí ở đâu", "ck tiền phí ở đâu"),  # a bank transfer, not a husband: left as typed
+    ("mấy đứa hs vào mua bia", "mấy đứa học sinh vào mua bia"),
+    ("bán cho hs lớp 10", "bán cho học sinh lớp 10"),
+    ("hs đăng ký tạm trú gồm gì", "hồ sơ đăng ký tạm trú gồm gì"),
+    ("nop hs o dau", "nop ho so o dau"),
+    # numbers typed with a unit; a rating or a class name is not one
+    ("con e 14t xem phim T16 đc ko", "con em 14 tuổi xem phim T16 được không"),
+    ("vay 50tr lãi 500k một tháng", "vay 50 triệu lãi 500 nghìn một tháng"),
+    ("bang lai A1 cho 17t", "bang lai A1 cho 17 tuoi"),
 ])
 def test_legal_text_wins_collisions_and_ambiguous_forms_use_context(typed, expected):
     assert normalize_informal(typed) == expected
@@ -86,6 +94,7 @@ def test_every_lexicon_entry_has_a_reason():
     assert all(isinstance(why, str) and why for group in ("start", "end") for why in raw[group].values())
     assert all(len(v) == 2 and v[1] for group in ("words", "loanwords") for v in raw[group].values())
     assert all(entry["why"] and entry["rules"] for entry in raw["ambiguous"].values())
+    assert all(len(v) == 2 and v[1] for v in raw["number_units"].values())
 
 
 def test_the_query_stage_needs_no_torch_or_llama_index():

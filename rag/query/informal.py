@@ -4,7 +4,8 @@ Why: citizens type "cho e hỏi kiểm định cân ở đâu ạ", "kiem dinh c
 hok đc". Fillers and teencode counted as topic words the documents do not cover, so covered
 questions were refused. This step removes polite openers and closers, address forms, emoji and
 repeated punctuation, and rewrites chat abbreviations, casual spellings and English loanwords
-("test", "online"; not inside an English question) (`informal.json`, one reason per entry).
+("test", "online"; not inside an English question) and numbers typed with a unit ("16t", "50tr")
+(`informal.json`, one reason per entry).
 Legal text wins collisions: references and document numbers are masked first ("điểm k" never
 becomes "điểm không"); ambiguous short forms ("tt", "gđ", "đc", "v") are resolved from the
 neighbouring word or left as typed. A question typed without diacritics gets
@@ -35,6 +36,7 @@ _PROTECT = re.compile(
     r"(?i)\b(?:điểm|diem)\s+[a-zđ]\b|\b(?:khoản|khoan|điều|dieu|chương|chuong|mục|muc)\s+[\dIVXLC]+\b"
     r"|\b\d+/\d{2,4}/[\w\-Đđ]+|\b[A-ZĐ]{2,}(?:-[A-ZĐ&]+)+\b")
 _PUNCT = set("?.!,;:")
+_NUMBER_UNIT = re.compile(r"(\d+)([a-z]{1,2})")
 
 
 @functools.lru_cache(maxsize=1)
@@ -48,6 +50,7 @@ def _lexicon() -> dict:
         "folded_words": {fold(w): to for w, (to, _why) in raw["words"].items() if not has_diacritics(w)},
         "loanwords": {fold(w): to for w, (to, _why) in raw["loanwords"].items()},
         "ambiguous": {fold(k): v["rules"] for k, v in raw["ambiguous"].items()},
+        "number_units": {unit: to for unit, (to, _why) in raw["number_units"].items()},
     }
 
 
@@ -128,6 +131,8 @@ def _rewrite(tokens: list[str], accented: bool, english: bool) -> list[str]:
                                    or (None if accented else lex["folded_words"].get(folded[i])))
         if new is None and folded[i] in lex["ambiguous"] and (accented or not has_diacritics(tok)):
             new = _resolve(lex["ambiguous"][folded[i]], folded[i - 1] if i else "", folded[i + 1:])
+        if new is None and (m := _NUMBER_UNIT.fullmatch(folded[i])) and m.group(2) in lex["number_units"]:
+            new = f"{m.group(1)} {lex['number_units'][m.group(2)]}"  # "16t" → "16 tuổi"
         out.append(tok if new is None else (new if accented else fold(new)))
     return out
 
