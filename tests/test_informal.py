@@ -77,6 +77,9 @@ def test_informal_questions_are_normalised(typed, expected):
     ("bán cho hs lớp 10", "bán cho học sinh lớp 10"),
     ("hs đăng ký tạm trú gồm gì", "hồ sơ đăng ký tạm trú gồm gì"),
     ("nop hs o dau", "nop ho so o dau"),
+    ("cty bắt ký hđ thử việc 3 tháng", "công ty bắt ký hợp đồng thử việc 3 tháng"),
+    ("hđ lđ hết hạn", "hợp đồng lao động hết hạn"),
+    ("hđ kinh doanh cần giấy phép gì", "hoạt động kinh doanh cần giấy phép gì"),
     # numbers typed with a unit; a rating or a class name is not one
     ("con e 14t xem phim T16 đc ko", "con em 14 tuổi xem phim T16 được không"),
     ("vay 50tr lãi 500k một tháng", "vay 50 triệu lãi 500 nghìn một tháng"),
