@@ -23,5 +23,5 @@ def test_a_document_is_named_whatever_the_punctuation(reader, question):
     assert "44/2019" not in q.dense and "tác hại" not in q.dense and "cấm bán bia trong trường học" in q.dense
 
 
-def test_a_name_alone_is_not_a_document_of_another_name(reader):
+def test_another_law_of_a_similar_name_is_not_taken_for_it(reader):
     assert reader.read("Luật phòng chống tác hại của thuốc lá cấm gì?").documents == ()

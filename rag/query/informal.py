@@ -7,7 +7,7 @@ repeated punctuation, and rewrites chat abbreviations, casual spellings and Engl
 ("test", "online"; not inside an English question) and numbers typed with a unit ("16t", "50tr")
 (`informal.json`, one reason per entry).
 Legal text wins collisions: references and document numbers are masked first ("điểm k" never
-becomes "điểm không"); ambiguous short forms ("tt", "gđ", "đc", "v") are resolved from the
+becomes "điểm không"); ambiguous short forms ("tt", "gđ", "đc", "hs", "hđ") are resolved from the
 neighbouring word or left as typed. A question typed without diacritics gets
 diacritic-free rewrites, so that accent restoration still runs on it afterwards.
 
