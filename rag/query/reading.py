@@ -68,7 +68,7 @@ class Query:
 _INTRODUCER = re.compile(r"(?:theo quy dinh (?:cua|tai)|quy dinh (?:cua|tai)|theo|cua|tai|trong)\s+$")
 
 
-# A question keeps a named document's name in its dense query unless this many content syllables
+# A question keeps a named document's name in its search text unless this many content syllables
 # remain without it (two words): "Luật Tiếp cận thông tin áp dụng cho ai?" without the name
 # ("áp dụng cho ai?") matched every law's scope article and lost its confidence (0.98 → 0.62).
 _TOPIC_SYLLABLES = 3
@@ -117,7 +117,7 @@ class QueryReader:
         defining = frozenset(g.cued_articles(subject, overriding=True))
         bodies = () if defining else named  # a body being defined is what is asked about, not who acts
         documents, unnamed = self._documents_in(text)
-        dense = g.expand(unnamed if len(content_words(unnamed)) >= _TOPIC_SYLLABLES else text, accented)
+        dense = g.expand(unnamed, accented)
         topic = g.residual(subject)
         lexical = g.expand(topic, accented) if named and content_words(topic) else dense
         aspects = tuple(g.aspects_in(subject)) if bodies and not content_words(topic) else ()
@@ -133,7 +133,8 @@ class QueryReader:
 
     def _documents_in(self, text: str) -> tuple[tuple[str, ...], str]:
         """Documents the question names, each span of text used once ("Luật Hôn nhân và gia đình",
-        "luật hôn nhân gia đình", "Thông tư 10", "52/2014/QH13"), and the question without those names.
+        "luật hôn nhân gia đình", "Thông tư 10", "52/2014/QH13"), and the question without those names
+        (as it is when fewer than `_TOPIC_SYLLABLES` content syllables would remain).
 
         Why the names leave the dense query (and the lexical one, made from it unless a body is
         named): the document bonus already prefers the document named, and within it the name says
@@ -152,7 +153,8 @@ class QueryReader:
                 start = intro.start() if intro else m.start()
                 hay = hay[:start] + " " * (m.end() - start) + hay[m.end():]
                 rest = rest[:start] + " " * (m.end() - start) + rest[m.end():]
-        return tuple(found), re.sub(r"\s+", " ", rest).strip(" ,") if found else text
+        rest = re.sub(r"\s+", " ", rest).strip(" ,")
+        return tuple(found), rest if found and len(content_words(rest)) >= _TOPIC_SYLLABLES else text
 
     def _expand(self, text: str, typed_accents: bool) -> str:
         """`text` with the glossary's expansions and the general lay terms' legal terms appended (for
