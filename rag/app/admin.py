@@ -246,13 +246,8 @@ def mount_admin(app, service, build: Callable[[], object] | None = None) -> Rein
                   for k in ("doc_id", "title", "kind")}
         with tempfile.TemporaryDirectory(prefix="rag-upload-") as tmp:
             path = Path(tmp) / _upload_name(upload_file.filename)
-            size = 0
-            with path.open("wb") as out:
-                while chunk := await upload_file.read(1024 * 1024):
-                    size += len(chunk)
-                    if size > max_bytes:
-                        return refuse(413, too_big)
-                    out.write(chunk)
+            if not await _save_upload(upload_file, path, max_bytes):
+                return refuse(413, too_big)
             try:
                 def add() -> dict:  # add_document holds the corpus lock (other processes edit it too)
                     return parsed_report(add_document(path, settings.data_dir, **fields), settings.data_dir)
@@ -281,6 +276,19 @@ def mount_admin(app, service, build: Callable[[], object] | None = None) -> Rein
         return {"removed": removed, "index": _index_status(service, reindexer)}
 
     return reindexer
+
+
+async def _save_upload(upload_file, path: Path, max_bytes: int) -> bool:
+    """Stream the upload to `path` a megabyte at a time; False as soon as it passes `max_bytes`
+    (a client may lie in Content-Length, so the body itself is counted)."""
+    size = 0
+    with path.open("wb") as out:
+        while chunk := await upload_file.read(1024 * 1024):
+            size += len(chunk)
+            if size > max_bytes:
+                return False
+            out.write(chunk)
+    return True
 
 
 def _index_status(service, reindexer: Reindexer) -> dict:
