@@ -6,7 +6,9 @@ is loaded here.
 """
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import io
 import hashlib
 import shutil
 import threading
@@ -15,7 +17,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from rag.app.admin import UploadGuard, bearer_ok, is_upload, mount_admin
+from rag.app.admin import UploadGuard, _save_upload, bearer_ok, is_upload, mount_admin
 from rag.documents.ingest import LOCK_FILE
 from rag.settings import ROOT, load_settings
 
@@ -112,9 +114,22 @@ def test_oversized_upload_is_refused_before_anything_is_written(admin):
     assert snapshot(admin.data) == before and admin.builds == []
 
 
-def scanned_pdf() -> bytes:
-    import io
+def test_a_body_longer_than_its_content_length_claims_is_cut_at_the_limit(tmp_path):
+    class Body:  # what Starlette's UploadFile offers the handler: async read(size)
+        def __init__(self, data: bytes):
+            self.stream = io.BytesIO(data)
 
+        async def read(self, size: int) -> bytes:
+            return self.stream.read(size)
+
+    limit = 3 * 1024 * 1024
+    assert asyncio.run(_save_upload(Body(b"x" * limit), tmp_path / "ok", limit))
+    assert (tmp_path / "ok").stat().st_size == limit
+    assert not asyncio.run(_save_upload(Body(b"x" * (limit + 1)), tmp_path / "big", limit))
+    assert (tmp_path / "big").stat().st_size <= limit
+
+
+def scanned_pdf() -> bytes:
     import pypdfium2 as pdfium
 
     document = pdfium.PdfDocument.new()
