@@ -200,7 +200,6 @@ def mount_admin(app, service, build: Callable[[], object] | None = None) -> Rein
 
     settings = service.settings
     reindexer = Reindexer(service, build)
-    app.state.admin_reindexer = reindexer
     max_bytes = settings.max_upload_mb * 1024 * 1024
 
     def require_token(request: Request) -> None:

@@ -32,7 +32,6 @@ from rag.text import fold
 
 HEADLINE = ("hit@1", "hit@5", "mrr@10", "ndcg@10", "recall@10", "citation_validity", "gold_cited",
             "mention", "refusal_oos", "false_refusal")
-KINDS_REQUIRED = {"followup": 0.10, "out_of_scope": 0.15}
 
 
 @dataclass
