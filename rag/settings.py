@@ -97,7 +97,7 @@ class Settings:
     llm_queue_size: int = 2  # LLM answers generated at once (the rest wait; one local model serialises anyway)
     llm_queue_max_waiting: int = 4  # LLM answers allowed to wait; beyond this "llm" is refused as busy, "auto" answers extractively
     index_reload_seconds: float = 10.0  # how often the app checks index/current for a new build and swaps it in (0 = never)
-    max_upload_mb: int = 20  # largest upload accepted (Gradio's max_file_size and the admin page)
+    max_upload_mb: int = 20  # largest document accepted (Gradio's max_file_size, the admin page, `rag add`)
     max_request_kb: int = 1024  # largest other request body: a question, its mode and the conversation so far fit
     admin_token: str = ""  # enables /admin and file uploads for requests with "Authorization: Bearer <token>"; empty = off
     feedback_db: Path = field(default_factory=lambda: _cache_home() / _CACHE_FILES["feedback_db"])

@@ -127,7 +127,7 @@ def test_flags_override_what_the_text_says(data, law_docx):
 
 def test_add_then_remove_leaves_the_manifest_as_it_was(data, law_docx):
     before_bytes = (data / "manifest.json").read_bytes()
-    before_files = sorted(p.name for p in data.iterdir())
+    before_files = sorted(p.name for p in data.iterdir() if p.name != LOCK_FILE)  # a copy may hold one already
     add_document(law_docx, data)
     assert (data / "99-2024-qh15.txt").is_file()
     removed = remove_document(LAW_NUMBER, data)
@@ -238,6 +238,37 @@ def test_an_empty_corpus_is_refused_before_building(tmp_path, monkeypatch, capsy
     err = capsys.readouterr().err
     assert err.startswith("Lỗi: Kho văn bản không có văn bản nào") and "Warning" not in err
     assert not (tmp_path / "index" / "current").exists()
+
+
+def test_a_folder_without_a_manifest_is_told_how_to_start_in_vietnamese(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("RAG_DATA_DIR", str(tmp_path / "trong"))
+    (tmp_path / "trong").mkdir()
+    get_settings.cache_clear()
+    assert main(["build", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("Lỗi: Thư mục văn bản “trong” chưa có danh mục manifest.json") and "python -m rag add" in err
+    assert str(tmp_path) not in err
+
+
+def test_cli_add_refuses_a_file_over_the_size_limit_and_writes_nothing(capsys, cli_data, tmp_path, monkeypatch):
+    monkeypatch.setenv("RAG_MAX_UPLOAD_MB", "1")
+    get_settings.cache_clear()
+    before = sorted((p.name, p.read_bytes()) for p in cli_data.iterdir() if p.name != LOCK_FILE)
+    big = tmp_path / "lon.txt"
+    big.write_text("Điều 1. Phạm vi\n" + "chữ " * 300_000, encoding="utf-8")
+    assert main(["add", str(big), "--no-build"]) == 1
+    assert capsys.readouterr().err.startswith("Lỗi: Tệp lon.txt quá lớn: tối đa 1 MB")
+    assert sorted((p.name, p.read_bytes()) for p in cli_data.iterdir() if p.name != LOCK_FILE) == before
+
+
+def test_an_unexpected_failure_is_one_line_without_a_traceback(capsys, cli_data, monkeypatch):
+    def crash(*args, **kwargs):
+        raise TimeoutError("regular-expression match exceeded its time limit in /secret/path")
+
+    monkeypatch.setattr("rag.search.index.build_index", crash)
+    assert main(["build", "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err == "Lỗi không mong đợi (TimeoutError); chạy lại với -v để xem chi tiết.\n"
 
 
 def test_unreadable_file_raises_a_vietnamese_message(data, tmp_path):

@@ -145,7 +145,7 @@ def _jsonl(lines: Iterable[bytes | str], handle: Callable[[dict], dict]) -> int:
                 raise BadQuestion("Thiếu trường \"question\".")
             record.update(handle(item))
         except json.JSONDecodeError as e:
-            record["error"] = f"Dòng không phải JSON hợp lệ: {e.msg}"
+            record["error"] = f"Dòng không phải JSON hợp lệ (lỗi ở cột {e.colno})."
         except RecursionError:
             record["error"] = "Dòng JSON lồng nhau quá sâu."
         except BadQuestion as e:
@@ -314,12 +314,12 @@ def cmd_setup_llm(args: argparse.Namespace) -> int:
 
     Example: python -m rag setup-llm      (needs the llm extra: pip install -e '.[llm]')
     """
-    from rag.answers.llm import llm_available
+    from rag.answers.llm import HINTS, llm_available
     from rag.models.llm import setup_local_llm
 
     path = setup_local_llm(get_settings())
     ok, why = llm_available(get_settings())
-    print(f"Mô hình cục bộ: {path}\nSẵn sàng: {'có' if ok else 'chưa'} ({why})")
+    print(f"Mô hình cục bộ: {path}\nSẵn sàng: {'có' if ok else 'chưa: ' + HINTS.get(why, why)}")
     return 0 if ok else 1
 
 
@@ -430,10 +430,11 @@ def cmd_add(args: argparse.Namespace) -> int:
 
     if len(args.files) > 1 and (args.doc_id is not None or args.title is not None):
         args.usage_error("--doc-id và --title chỉ dùng được khi thêm một tệp")
-    data_dir, added, failed = get_settings().data_dir, 0, 0
+    settings, added, failed = get_settings(), 0, 0
     for path in args.files:
         try:
-            r = add_document(path, data_dir, doc_id=args.doc_id, title=args.title, kind=args.kind)
+            r = add_document(path, settings.data_dir, doc_id=args.doc_id, title=args.title, kind=args.kind,
+                             max_mb=settings.max_upload_mb)
         except ValueError as e:  # UnreadableDocument is a ValueError
             print(f"Lỗi: {e}", file=sys.stderr)
             failed += 1
@@ -488,7 +489,7 @@ def cmd_remove(args: argparse.Namespace) -> int:
     try:
         r = remove_document(args.doc_id, get_settings().data_dir)
     except KeyError as e:
-        print(f"Lỗi: {e.args[0]}", file=sys.stderr)
+        print(f"Lỗi: {e.args[0]} Xem danh sách bằng: python -m rag docs", file=sys.stderr)
         return 1
     print(f"Đã xóa {r['doc_id']} ({r['kind']}) và tệp {r['file']}")
     for w in r["warnings"]:
@@ -610,4 +611,9 @@ def main(argv: list[str] | None = None) -> int:
         return 130
     except BrokenPipeError:  # `… | head` closed the pipe: stop quietly (Python's documented recipe)
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except Exception as e:  # noqa: BLE001 - one line for the user, never a traceback (it names paths)
+        if args.verbose:
+            log.exception("unexpected error")
+        print(f"Lỗi không mong đợi ({type(e).__name__}); chạy lại với -v để xem chi tiết.", file=sys.stderr)
         return 1

@@ -45,14 +45,15 @@ class Document:
 def load_manifest(data_dir: Path) -> list[dict]:
     path = data_dir / "manifest.json"
     if not path.is_file():
-        raise FileNotFoundError(f"No manifest at {path}: copy the corpus into data/ (see README)")
+        raise FileNotFoundError(f"Thư mục văn bản “{data_dir.name}” chưa có danh mục manifest.json: thêm văn bản bằng "
+                                f"python -m rag add TỆP, hoặc đặt RAG_DATA_DIR tới một kho văn bản.")
     entries = json.loads(path.read_text(encoding="utf-8"))["documents"]
     for e in entries:
         missing = {"doc_id", "file", "kind", "title"} - set(e)
         if missing:
-            raise ValueError(f"Manifest entry {e.get('doc_id', e)} lacks {', '.join(sorted(missing))}")
+            raise ValueError(f"manifest.json: mục {e.get('doc_id', '?')} thiếu {', '.join(sorted(missing))}.")
         if Path(e["file"]).name != e["file"]:
-            raise ValueError(f"Manifest entry {e['doc_id']}: file {e['file']!r} is outside the corpus folder")
+            raise ValueError(f"manifest.json: mục {e['doc_id']} trỏ tới tệp ngoài thư mục văn bản ({e['file']!r}).")
     return entries
 
 

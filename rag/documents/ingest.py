@@ -69,22 +69,25 @@ def slugify(text: str) -> str:
 
 
 def add_document(path: Path, corpus_dir: Path, doc_id: str | None = None, title: str | None = None,
-                 kind: str | None = None) -> dict:
+                 kind: str | None = None, max_mb: int = 0) -> dict:
     """Add the file at `path` to the corpus in `corpus_dir` (replacing a document with the same doc_id).
 
     Returns {"doc_id", "file", "kind", "title", "units", "articles", "warnings", "meta"}.
     Raises `UnreadableDocument` (a ValueError) when the file gives no text, ValueError when it
-    cannot be added (no article for a regulation kind, nothing to index, bad flag).
+    cannot be added (over `max_mb` megabytes when that is set, no article for a regulation kind,
+    nothing to index, bad flag).
     """
     with corpus_lock(corpus_dir):
-        return _add(Path(path), Path(corpus_dir), doc_id, title, kind)
+        return _add(Path(path), Path(corpus_dir), doc_id, title, kind, max_mb)
 
 
-def _add(path: Path, corpus_dir: Path, doc_id: str | None, title: str | None, kind: str | None) -> dict:
+def _add(path: Path, corpus_dir: Path, doc_id: str | None, title: str | None, kind: str | None, max_mb: int) -> dict:
     if path.is_dir():
         raise ValueError(f"{path} là một thư mục: hãy cho các tệp trong đó, ví dụ python -m rag add {path}/*.docx")
     if not path.is_file():
         raise ValueError(f"Không tìm thấy tệp {path}.")
+    if max_mb and path.stat().st_size > max_mb * 1024 * 1024:  # the admin page's limit, for the CLI too
+        raise ValueError(f"Tệp {path.name} quá lớn: tối đa {max_mb} MB (cài đặt RAG_MAX_UPLOAD_MB).")
     doc_id, title, kind = (_flag(doc_id, "--doc-id"), _flag(title, "--title"), _flag(kind, "--kind"))
     text = unicodedata.normalize("NFC", read_document(path))
     meta = extract_metadata(text)
@@ -115,8 +118,8 @@ def _add(path: Path, corpus_dir: Path, doc_id: str | None, title: str | None, ki
         if kind not in PARAGRAPH_KINDS:
             raise ValueError(
                 f"Tệp {path.name}: không tìm thấy điều nào (dòng bắt đầu bằng “Điều 1.”), nên không thể thêm "
-                f"như văn bản loại “{kind}”. Nếu đây không phải văn bản quy phạm, hãy thêm với --kind other "
-                f"(lập chỉ mục theo đoạn văn) hoặc --kind news.")
+                f"như văn bản loại “{kind}”. Nếu đây không phải văn bản quy phạm, hãy thêm với loại “other” "
+                f"(lập chỉ mục theo đoạn văn) hoặc “news”.")
         paragraph_kind = NEWS_KINDS[0]
         warnings.append(f"Không tìm thấy điều nào (“Điều 1. …”): văn bản được lập chỉ mục theo đoạn văn "
                         f"(loại “{paragraph_kind}” thay cho “{kind}”).")
@@ -154,8 +157,7 @@ def _remove(doc_id: str, corpus_dir: Path) -> dict:
     manifest = _read_manifest(corpus_dir)
     entry = next((e for e in manifest["documents"] if e.get("doc_id") == doc_id), None)
     if entry is None:
-        raise KeyError(f"Không có văn bản nào có mã “{doc_id}” trong kho. "
-                       f"Xem danh sách bằng: python -m rag docs")
+        raise KeyError(f"Không có văn bản nào có mã “{doc_id}” trong kho.")
     if all(e is entry for e in manifest["documents"]):
         raise LastDocument("Không thể xóa văn bản cuối cùng: kho văn bản phải còn ít nhất một văn bản. "
                            "Hãy thêm văn bản mới trước.")
