@@ -6,6 +6,7 @@ on PATH); the scanned PDF is a blank page made with pypdfium2. No torch, no llam
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import unicodedata
@@ -299,15 +300,16 @@ h1, p {{ margin: 0 0 6pt 0; font-size: 12pt; }}</style></head>
 """
 
 
-def print_to_pdf(html: Path, pdf: Path, profile: Path) -> None:
+def print_to_pdf(html: Path, pdf: Path, profile: Path, furniture: bool = False) -> None:
+    """Chromium's "print to PDF"; with `furniture`, its date, title, file URL and "1/3" on every page."""
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     if chromium is None:
         pytest.skip("no chromium on PATH to print the test PDF")
     subprocess.run(
         [chromium, "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--no-first-run", "--disable-component-update", "--disable-sync",
-         f"--user-data-dir={profile}", "--no-pdf-header-footer", f"--print-to-pdf={pdf}",
-         html.as_uri()],
+         f"--user-data-dir={profile}", *([] if furniture else ["--no-pdf-header-footer"]),
+         f"--print-to-pdf={pdf}", html.as_uri()],
         check=True, capture_output=True, timeout=180,
     )
     assert pdf.read_bytes().startswith(b"%PDF")
@@ -324,6 +326,32 @@ def test_pdf_printed_by_chromium(tmp_path):
         CLAUSE_1, POINT_A, POINT_DD, "Điều 2. Đối tượng áp dụng",
     ]
     assert unicodedata.is_normalized("NFC", text)
+
+
+def test_a_browser_s_page_header_and_footer_do_not_reach_the_text(tmp_path):
+    import pypdfium2 as pdfium
+
+    clauses = "".join(f"<p>{i}. {CLAUSE_1[3:]}</p>" for i in range(1, 40))  # four pages
+    html = tmp_path / "nhieu-trang.html"
+    html.write_text(PDF_HTML.replace(f"<p>{CLAUSE_1}</p>", clauses), encoding="utf-8")
+    plain, stamped = tmp_path / "plain.pdf", tmp_path / "stamped.pdf"
+    print_to_pdf(html, plain, tmp_path / "profile-1")
+    print_to_pdf(html, stamped, tmp_path / "profile-2", furniture=True)
+    pages = pdfium.PdfDocument(str(stamped))
+    raw = "\n".join(page.get_textpage().get_text_range() for page in pages)
+    assert "file://" in raw and "4/4" in raw and len(pages) == 4  # the furniture is really there
+    text = read_document(stamped)
+    assert text == read_document(plain)
+    assert "file:" not in text and str(tmp_path) not in text and not re.search(r"\d:\d\d", text)
+
+
+def test_a_running_header_on_most_pages_is_dropped_and_body_lines_stay():
+    from rag.documents.readers import _without_running_lines
+
+    body = ["Điều 4. Hiệu lực", "1. Khoản một.", "a) Điểm a;", "b) Điểm b.", "Điều 5. Tổ chức thực hiện"]
+    pages = [[f"CÔNG BÁO/Số {10 + i}/Ngày 0{i + 1}-01-2025", *body] for i in range(4)]
+    assert _without_running_lines(pages) == ["\n".join(body)] * 4  # structural lines are never furniture
+    assert _without_running_lines(pages[:2]) == ["\n".join(p) for p in pages[:2]]  # two pages prove nothing
 
 
 def test_scanned_pdf_without_text_layer_is_refused(tmp_path):

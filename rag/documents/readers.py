@@ -53,7 +53,11 @@ _STRUCTURE_RE = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END = tuple(".:;!?")
-_PAGE_NUMBER_RE = re.compile(r"^(?:[-–—\s]*\d{1,4}[-–—\s]*|Trang\s+\d{1,4}(?:\s*/\s*\d{1,4})?)$", re.I)
+_PAGE_NUMBER_RE = re.compile(r"^(?:[-–—\s]*\d{1,4}[-–—\s]*|(?:Trang\s+)?\d{1,4}\s*/\s*\d{1,4}|Trang\s+\d{1,4})$", re.I)
+# What a browser or viewer prints at a page's edge: "12/6/26, 4:24 AM <title>", "file:///…/x.html 1/1".
+_PRINT_STAMP_RE = re.compile(r"^\d{1,2}/\d{1,2}/\d{2,4},?\s+\d{1,2}:\d{2}(?::\d{2})?(?:\s?[AP]M)?(?:\s|$)", re.I)
+_URL_LINE_RE = re.compile(r"^(?:https?|file)://\S+(?:\s+\d{1,4}\s*/\s*\d{1,4})?$", re.I)
+EDGE_LINES = 3  # page furniture is looked for among this many lines at the top and at the bottom
 _SPACES_RE = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u205f\u3000]+")
 _INVISIBLE_RE = re.compile(r"[\u200b-\u200d\u2060\ufeff\u00ad\x00-\x08\x0e-\x1b\x1f\x7f]")
 
@@ -209,7 +213,7 @@ def _read_pdf(data: bytes, name: str) -> str:
     except pdfium.PdfiumError as exc:
         raise _fail(name, "PDF bị hỏng hoặc được đặt mật khẩu, không mở được.") from exc
     try:
-        pages = [_page_text(page) for page in pdf]
+        pages = _without_running_lines([_page_lines(page) for page in pdf])
     finally:
         pdf.close()
     letters = sum(ch.isalpha() for page in pages for ch in page)
@@ -219,19 +223,43 @@ def _read_pdf(data: bytes, name: str) -> str:
     return join_pdf_lines(normalize_text("\n".join(pages)).split("\n"))
 
 
-def _page_text(page) -> str:
-    """The page's text layer, without a bare page number as its first or last line."""
+def _page_lines(page) -> list[str]:
+    """The page's text layer as lines, without page numbers, print stamps and URLs at its edges."""
     textpage = page.get_textpage()
     try:
         lines = normalize_text(textpage.get_text_range()).split("\n")
     finally:
         textpage.close()
         page.close()
-    if lines and _PAGE_NUMBER_RE.match(lines[-1]):
-        lines.pop()
-    if lines and _PAGE_NUMBER_RE.match(lines[0]):
-        lines.pop(0)
-    return "\n".join(lines)
+    for _ in range(EDGE_LINES):
+        if lines and _is_furniture(lines[0]):
+            lines.pop(0)
+    for _ in range(EDGE_LINES):
+        if lines and _is_furniture(lines[-1]):
+            lines.pop()
+    return lines
+
+
+def _is_furniture(line: str) -> bool:
+    return bool(_PAGE_NUMBER_RE.match(line) or _PRINT_STAMP_RE.match(line) or _URL_LINE_RE.match(line))
+
+
+def _without_running_lines(pages: list[list[str]]) -> list[str]:
+    """Each page's text without its running header and footer: an edge line that recurs, digits
+    aside, on most pages of a document of three pages or more ("Công báo/Số 12/Ngày …"). A line
+    that starts a legal unit ("Điều 4.", "1.", "a)") is never one."""
+    if len(pages) >= 3:
+        from collections import Counter
+
+        def key(line: str) -> str:
+            return re.sub(r"\d+", "#", line)
+
+        edges = Counter(k for lines in pages for k in {key(x) for x in lines[:EDGE_LINES] + lines[-EDGE_LINES:]
+                                                         if not _STRUCTURE_RE.match(x)})
+        running = {k for k, n in edges.items() if n >= 0.6 * len(pages)}
+        pages = [[x for i, x in enumerate(lines) if not ((i < EDGE_LINES or i >= len(lines) - EDGE_LINES)
+                                                         and key(x) in running)] for lines in pages]
+    return ["\n".join(lines) for lines in pages]
 
 
 def join_pdf_lines(lines: list[str]) -> str:
