@@ -405,6 +405,21 @@ def test_an_address_no_document_has_is_refused_by_name(assistant, question, miss
     assert f"không có {missing}." in ans.text and where in ans.text
 
 
+@pytest.mark.parametrize("question", ["Quyết định 99/2026/QĐ-UBND quy định gì?",
+                                      "Theo Nghị định 999/2025/NĐ-CP, Sở có tư cách pháp nhân không?"])
+def test_a_document_number_none_of_the_documents_has_is_refused_without_repeating_it(assistant, question):
+    ans = assistant.ask(question, mode="extractive")
+    assert ans.abstained and not ans.citations
+    assert "số hiệu nêu trong câu hỏi không có trong các văn bản đã nạp (Thông tư 10/2025/TT-BKHCN" in ans.text
+    assert "99/2026" not in ans.text and "999/2025" not in ans.text
+
+
+def test_a_loaded_document_s_number_and_the_numbers_it_cites_are_still_answered(assistant):
+    assert not assistant.ask("Thông tư 10/2025/TT-BKHCN hướng dẫn về gì?", mode="extractive").abstained
+    ans = assistant.ask("Thông tư 10 căn cứ Nghị định 55/2025/NĐ-CP những gì?", mode="extractive")
+    assert not ans.abstained and "văn bản số" not in ans.text
+
+
 def test_an_address_that_exists_is_still_answered(assistant):
     ans = assistant.ask("Điều 7 khoản 2 điểm k nói gì", mode="extractive")
     assert not ans.abstained and ans.citations[0].label == "Điều 7, khoản 2, điểm k"

@@ -25,3 +25,21 @@ def test_a_document_is_named_whatever_the_punctuation(reader, question):
 
 def test_another_law_of_a_similar_name_is_not_taken_for_it(reader):
     assert reader.read("Luật phòng chống tác hại của thuốc lá cấm gì?").documents == ()
+
+
+@pytest.mark.parametrize("question, unknown", [
+    ("Quyết định 99/2026/QĐ-UBND quy định gì?", "99/2026/QĐ-UBND"),
+    ("nghị định 100/2019/nđ-cp phạt thế nào", "100/2019/NĐ-CP"),
+    ("Quyết định số 1234/QĐ-UBND giao việc cho ai?", "1234/QĐ-UBND"),
+    ("Luật 44/2019/QH14 có cấm bán bia không?", ""),  # loaded
+    ("Luật 44/2019/QH14 thay thế Luật 12/2003/QH11 à?", ""),  # beside a loaded one: about it
+    ("Cho vay lãi 5%/tháng, làm 8 giờ/ngày, 24/7 có được không?", ""),  # not numbers of documents
+])
+def test_an_official_number_no_loaded_document_has_is_named(reader, question, unknown):
+    assert reader.read(question).unknown_document == unknown
+
+
+def test_a_number_stated_in_a_document_s_own_text_is_known_whatever_its_doc_id():
+    reader = QueryReader(Glossary("", {}, (), {}, ()), accents={}, news_only=frozenset(),
+                         document_names={"LTN": ("LTN", "Luật thử nghiệm")}, known_numbers=frozenset({"99/2024/qh15"}))
+    assert reader.read("Luật 99/2024/QH15 quy định gì?").unknown_document == ""

@@ -188,13 +188,16 @@ class Assistant:
         return self.llm_backend().condense(question, list(history))
 
     def _should_abstain(self, retrieval: Retrieval) -> bool:
-        return bool(retrieval.out_of_scope or retrieval.missing) or retrieval.confidence < self.settings.abstain_threshold
+        return bool(retrieval.out_of_scope or retrieval.missing or retrieval.query.unknown_document) or \
+            retrieval.confidence < self.settings.abstain_threshold
 
     def _refusal(self, retrieval: Retrieval) -> str:
         """The refusal for this retrieval: an address no document has, an uncovered area, or a miss."""
         if retrieval.missing:
             named = [self.library.document(d).short_name for d in retrieval.query.documents]
             return self.scope.no_such_unit(retrieval.missing, " và ".join(named))
+        if retrieval.query.unknown_document:
+            return self.scope.no_such_document()
         return self.scope.refusal(retrieval.out_of_scope, self._nearest(retrieval))
 
     def _caution(self, retrieval: Retrieval) -> str:

@@ -51,6 +51,12 @@ class Scope:
         """"Điều 99" asked for and absent: say so, in the documents the question named or in all."""
         return f"Xin lỗi, {where or self.documents_phrase} không có {address}.\n\n{self.suggestions}"
 
+    def no_such_document(self) -> str:
+        """A document asked about by a number that none of the loaded documents has. The number is
+        not repeated: it is the user's text, and a made-up citation must not come back as a quote."""
+        return (f"Xin lỗi, văn bản có số hiệu nêu trong câu hỏi không có trong các văn bản đã nạp "
+                f"({self.documents_phrase}), nên tôi không trả lời theo văn bản đó.\n\n{self.suggestions}")
+
     def refusal(self, foreign: str | None, nearest: str | None = None) -> str:
         """The polite refusal, with the nearest unit found when the refusal was a near miss (named,
         not quoted: it is a place to look, not an answer), then what the assistant can answer."""

@@ -34,7 +34,7 @@ _FILE = Path(__file__).with_name("informal.json")
 _TOKEN = re.compile(r"\uE000\d+\uE001|[\w&]+|[^\w\s]")
 _PROTECT = re.compile(
     r"(?i)\b(?:điểm|diem)\s+[a-zđ]\b|\b(?:khoản|khoan|điều|dieu|chương|chuong|mục|muc)\s+[\dIVXLC]+\b"
-    r"|\b\d+/\d{2,4}/[\w\-Đđ]+|\b[A-ZĐ]{2,}(?:-[A-ZĐ&]+)+\b")
+    r"|\b\d+/(?:\d{2,4}/[\w\-Đđ]+|[A-Za-zĐđ]+-[\w\-Đđ]+)|\b[A-ZĐ]{2,}(?:-[A-ZĐ&]+)+\b")  # "1234/QĐ-UBND" too
 _PUNCT = set("?.!,;:")
 _NUMBER_UNIT = re.compile(r"(\d+)([a-z]{1,2})")
 

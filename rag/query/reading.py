@@ -57,6 +57,7 @@ class Query:
     asks_list: bool = False  # "hồ sơ gồm những gì": an item is quoted with the rest of its short list
     titles: tuple[str, ...] = ()  # standard article titles the wording asks for ("… là gì?" → "giải thích từ ngữ")
     documents: tuple[str, ...] = ()  # doc_ids of the documents the question names ("theo Luật Cư trú")
+    unknown_document: str = ""  # an official number the question names that no loaded document has ("99/2026/QĐ-UBND")
 
     @property
     def changed(self) -> bool:
@@ -81,6 +82,16 @@ def _name_pattern(name: str) -> re.Pattern:
     return re.compile(r"(?<![\w/])" + r"[\s,;:.–-]+".join(map(re.escape, words)) + r"(?![\w/])")
 
 
+# An official document number in folded text: "52/2014/qh13", "10/2025/tt-bkhcn", "1234/qd-ubnd"
+# (without a year, the code must have a dash, so that "8 gio/ngay" or "5/thang" never match).
+DOCUMENT_NUMBER = re.compile(r"(?<![\w/])\d{1,5}/(?:\d{4}/[a-z][a-z0-9]*(?:-[a-z0-9]+)*|[a-z]+(?:-[a-z0-9]+)+)(?![\w/])")
+
+
+def document_numbers(text: str) -> list[str]:
+    """The official numbers in `text`, folded ("Số: 12/2026/QĐ-UBND" → ["12/2026/qd-ubnd"])."""
+    return DOCUMENT_NUMBER.findall(fold(text))
+
+
 def _letters(text: str) -> str:
     return " ".join(re.findall(r"\w+", text))
 
@@ -89,7 +100,8 @@ class QueryReader:
     """Reads questions against one corpus' knowledge: its glossary, accent table and news vocabulary."""
 
     def __init__(self, glossary: Glossary, accents: dict[str, tuple[str, int]], news_only: frozenset[str],
-                 document_names: dict[str, tuple[str, ...]] | None = None, lay_terms: LayTerms | None = None):
+                 document_names: dict[str, tuple[str, ...]] | None = None, lay_terms: LayTerms | None = None,
+                 known_numbers: frozenset[str] = frozenset()):
         self.glossary = glossary
         self.lay_terms = lay_terms
         self.accents = accents
@@ -97,6 +109,7 @@ class QueryReader:
         names = sorted(((fold(n), doc_id) for doc_id, ns in (document_names or {}).items() for n in ns),
                        key=lambda nd: -len(nd[0]))  # longest first
         self._document_names = [(_name_pattern(n), doc_id) for n, doc_id in names]
+        self._known_numbers = known_numbers | {x for n, _ in names for x in document_numbers(n)}
         self._abbreviation_terms = {t for a in glossary.expansions for t in re.findall(r"\w+", fold(a))}
 
     def read(self, question: str, history: list[dict] | tuple = (), standalone: str | None = None) -> Query:
@@ -129,7 +142,19 @@ class QueryReader:
             defining=defining, cued=cued, aspects=aspects, reference=parse_references(text),
             foreign=g.foreign_body_in(text), about_news=about_news, asks_who=asks_who(text),
             asks_list=asks_list(text), titles=asked_titles(text), documents=documents,
+            unknown_document="" if documents else self._unknown_number(text),
         )
+
+    def _unknown_number(self, text: str) -> str:
+        """The first official number in `text` that no loaded document has, as typed, in upper case.
+        Why: "Quyết định 99/2026/QĐ-UBND quy định gì?" was answered, confidently, from the opening
+        lines of other decisions. Asked beside a loaded document ("Thông tư 10 căn cứ Nghị định
+        55/2025/NĐ-CP"), a number is about that document and is not checked (`read` skips it)."""
+        folded = fold(text)
+        for m in DOCUMENT_NUMBER.finditer(folded):
+            if m.group(0) not in self._known_numbers:
+                return (text[m.start():m.end()] if len(folded) == len(text) else m.group(0)).upper()
+        return ""
 
     def _documents_in(self, text: str) -> tuple[tuple[str, ...], str]:
         """Documents the question names, each span of text used once ("Luật Hôn nhân và gia đình",

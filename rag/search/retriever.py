@@ -30,7 +30,7 @@ from rag.documents.corpus import DocumentInfo, document_infos
 from rag.documents.glossary import Body
 from rag.documents.parse import Unit, unit_label
 from rag.query.lay import LayTerms
-from rag.query.reading import Query, QueryReader
+from rag.query.reading import Query, QueryReader, document_numbers
 from rag.search import candidates, scoring
 from rag.search.confidence import confidence
 from rag.search.embed import Embedder
@@ -87,10 +87,13 @@ class Retriever:
         self._other_topics = self.embedder.queries(topics) if topics else np.zeros((0, self.embedder.dim), np.float32)
         self.documents = document_infos(self.settings.data_dir)
         names = {d.doc_id: d.names for d in self.documents.values()}
+        stated = frozenset(n for u in self.index.units.values() if u.kind == "preamble"
+                           for n in document_numbers(" ".join(re.findall(r"(?i)\bsố\s*:\s*\S+", u.text))))
         regulation, news = _vocabularies(self.index, self._terms)
         vocabulary = regulation | news
         lay = LayTerms(lambda phrase: _known(phrase, vocabulary), skip=frozenset(self.index.glossary.lay_terms))
-        self.reader = QueryReader(self.index.glossary, self.index.accents, frozenset(news - regulation), names, lay)
+        self.reader = QueryReader(self.index.glossary, self.index.accents, frozenset(news - regulation), names, lay,
+                                  known_numbers=stated)  # a document added under another doc_id keeps its number
 
     @property
     def loaded(self) -> bool:
@@ -137,7 +140,7 @@ class Retriever:
         units = head + [ScoredUnit(ix.units[uid], round(sc, 4)) for uid, sc in spread if uid not in seen]
         units = units[:top_k or s.top_k]
         missing = _missing(ix, query) if not referenced else ""
-        if query.foreign or missing:
+        if query.foreign or missing or query.unknown_document:
             conf = 0.0
         elif referenced:
             conf = 1.0
