@@ -414,6 +414,15 @@ def test_a_document_number_none_of_the_documents_has_is_refused_without_repeatin
     assert "99/2026" not in ans.text and "999/2025" not in ans.text
 
 
+def test_a_greeting_gets_an_introduction_not_clauses(assistant):
+    ans = assistant.ask("Bạn là ai?", mode="extractive")
+    assert not ans.citations and ans.text.startswith("Xin chào! Tôi là trợ lý tra cứu Thông tư 10/2025/TT-BKHCN")
+    thanks = assistant.ask("cảm ơn nhiều nhé", mode="extractive")
+    assert not thanks.citations and thanks.text.startswith("Rất vui được giúp bạn.")
+    asked = assistant.ask("Xin chào, Trung tâm TĐC có nhiệm vụ gì?", mode="extractive")
+    assert not asked.abstained and asked.citations
+
+
 def test_a_loaded_document_s_number_and_the_numbers_it_cites_are_still_answered(assistant):
     assert not assistant.ask("Thông tư 10/2025/TT-BKHCN hướng dẫn về gì?", mode="extractive").abstained
     ans = assistant.ask("Thông tư 10 căn cứ Nghị định 55/2025/NĐ-CP những gì?", mode="extractive")

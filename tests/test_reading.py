@@ -43,3 +43,12 @@ def test_a_number_stated_in_a_document_s_own_text_is_known_whatever_its_doc_id()
     reader = QueryReader(Glossary("", {}, (), {}, ()), accents={}, news_only=frozenset(),
                          document_names={"LTN": ("LTN", "Luật thử nghiệm")}, known_numbers=frozenset({"99/2024/qh15"}))
     assert reader.read("Luật 99/2024/QH15 quy định gì?").unknown_document == ""
+
+
+@pytest.mark.parametrize("message, kind", [
+    ("Bạn là ai?", "greeting"), ("xin chào ad", "greeting"), ("chào bạn, bạn làm được gì vậy", "greeting"),
+    ("cam on ban nhieu", "thanks"), ("cảm ơn ạ", "thanks"), ("Thanks!", "thanks"),
+    ("Xin chào, Sở có nhiệm vụ gì?", ""), ("bạn là ai mà quản lý điểm bưu chính", ""), ("dạ vâng", ""),
+])
+def test_a_message_that_only_greets_or_thanks_is_small_talk(reader, message, kind):
+    assert reader.read(message).smalltalk == kind

@@ -188,7 +188,8 @@ class Assistant:
         return self.llm_backend().condense(question, list(history))
 
     def _should_abstain(self, retrieval: Retrieval) -> bool:
-        return bool(retrieval.out_of_scope or retrieval.missing or retrieval.query.unknown_document) or \
+        q = retrieval.query
+        return bool(retrieval.out_of_scope or retrieval.missing or q.unknown_document or q.smalltalk) or \
             retrieval.confidence < self.settings.abstain_threshold
 
     def _refusal(self, retrieval: Retrieval) -> str:
@@ -198,6 +199,8 @@ class Assistant:
             return self.scope.no_such_unit(retrieval.missing, " và ".join(named))
         if retrieval.query.unknown_document:
             return self.scope.no_such_document()
+        if retrieval.query.smalltalk:
+            return self.scope.reply(retrieval.query.smalltalk)
         return self.scope.refusal(retrieval.out_of_scope, self._nearest(retrieval))
 
     def _caution(self, retrieval: Retrieval) -> str:

@@ -51,6 +51,14 @@ class Scope:
         """"Điều 99" asked for and absent: say so, in the documents the question named or in all."""
         return f"Xin lỗi, {where or self.documents_phrase} không có {address}.\n\n{self.suggestions}"
 
+    def reply(self, smalltalk: str) -> str:
+        """The answer to a greeting or a question about the assistant ("greeting"), or to thanks."""
+        if smalltalk == "thanks":
+            return f"Rất vui được giúp bạn. {self.suggestions}"
+        return (f"Xin chào! Tôi là trợ lý tra cứu {self.documents_phrase}. Tôi trả lời bằng nội dung của các văn "
+                f"bản này, kèm trích dẫn nguyên văn điều, khoản, điểm; câu hỏi nằm ngoài các văn bản thì tôi "
+                f"nói rõ là không có. {self.suggestions}")
+
     def no_such_document(self) -> str:
         """A document asked about by a number that none of the loaded documents has. The number is
         not repeated: it is the user's text, and a made-up citation must not come back as a quote."""

@@ -30,7 +30,7 @@ from rag.query.followup import condense
 from rag.query.informal import normalize_informal
 from rag.query.lay import LayTerms
 from rag.query.words import (asked_titles, asks_list, asks_who, content_words, is_english, parse_references,
-                             strip_question_words)
+                             smalltalk, strip_question_words)
 from rag.text import fold, has_diacritics, normalize, restore_diacritics
 
 
@@ -57,6 +57,7 @@ class Query:
     asks_list: bool = False  # "hồ sơ gồm những gì": an item is quoted with the rest of its short list
     titles: tuple[str, ...] = ()  # standard article titles the wording asks for ("… là gì?" → "giải thích từ ngữ")
     documents: tuple[str, ...] = ()  # doc_ids of the documents the question names ("theo Luật Cư trú")
+    smalltalk: str = ""  # "greeting" or "thanks" when the message asks nothing of the documents
     unknown_document: str = ""  # an official number the question names that no loaded document has ("99/2026/QĐ-UBND")
 
     @property
@@ -142,7 +143,7 @@ class QueryReader:
             defining=defining, cued=cued, aspects=aspects, reference=parse_references(text),
             foreign=g.foreign_body_in(text), about_news=about_news, asks_who=asks_who(text),
             asks_list=asks_list(text), titles=asked_titles(text), documents=documents,
-            unknown_document="" if documents else self._unknown_number(text),
+            unknown_document="" if documents else self._unknown_number(text), smalltalk=smalltalk(typed),
         )
 
     def _unknown_number(self, text: str) -> str:

@@ -54,6 +54,8 @@ def lexicon() -> dict:
         "english": frozenset(raw["english_words"].split()),
         "article_titles": [(tuple(normalize(t) for t in title.split("|")), [normalize(p) for p in phrases])
                            for title, phrases in raw["article_titles"].items()],
+        "smalltalk": {kind: sorted({fold(p) for p in phrases}, key=len, reverse=True)
+                      for kind, phrases in raw["smalltalk"].items() if kind != "about"},
     }
 
 
@@ -89,6 +91,19 @@ def asks_who(question: str) -> bool:
 def asks_list(question: str) -> bool:
     """"Hồ sơ gồm những gì", "các trường hợp nào": the answer should quote the whole list."""
     return bool(lexicon()["list"].search(normalize(question)))
+
+
+def smalltalk(text: str) -> str:
+    """"greeting" (a greeting or a question about the assistant), "thanks", or "" when the message
+    asks anything else: "Xin chào, Sở có nhiệm vụ gì?" is a question, "chào bạn, bạn là ai?" is not."""
+    rest, kinds = f" {fold(text)} ", set()
+    for kind, phrases in lexicon()["smalltalk"].items():  # particles last: "cảm ơn ạ"
+        for phrase in phrases:
+            rest, n = re.subn(whole_words(phrase), " ", rest)
+            kinds |= {kind} if n and kind != "particles" else set()
+    if re.search(r"\w", rest) or not kinds:
+        return ""
+    return "thanks" if kinds == {"thanks"} else "greeting"
 
 
 def _keyed(text: str) -> tuple[str, bool]:
