@@ -1,7 +1,8 @@
 """Shared fixtures: every data path goes to a temporary folder; the real model is shared.
 
 The embedding model is provisioned once into the user cache (as the product does); the index
-is built once per test session into a temporary folder, so tests never touch `index/`.
+is built once per test session into a temporary folder, so tests never touch `index/`. The
+corpus is the one the repository ships (`shipped.py`), whatever an admin has added to `data/`.
 """
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from rag.settings import ROOT, Settings, get_settings, load_settings
+from rag.settings import Settings, get_settings, load_settings
+
+from shipped import DATA  # noqa: E402 - the shipped corpus, whatever an admin added to data/
 
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
@@ -21,13 +24,14 @@ SHARED_CACHE = Path(os.environ.get("RAG_CACHE_DIR", Settings().cache_dir))
 @pytest.fixture(scope="session")
 def session_settings(tmp_path_factory) -> Settings:
     tmp = tmp_path_factory.mktemp("rag")
-    return dataclasses.replace(load_settings(env={}), index_dir=tmp / "index", cache_dir=SHARED_CACHE,
+    return dataclasses.replace(load_settings(env={}), data_dir=DATA, index_dir=tmp / "index", cache_dir=SHARED_CACHE,
                                feedback_db=tmp / "feedback.sqlite3", log_file=tmp / "requests.log")
 
 
 @pytest.fixture(autouse=True)
 def isolated_env(monkeypatch, tmp_path, session_settings):
     """CLI and app code read settings from the environment: point them at the session's paths."""
+    monkeypatch.setenv("RAG_DATA_DIR", str(DATA))
     monkeypatch.setenv("RAG_INDEX_DIR", str(session_settings.index_dir))
     monkeypatch.setenv("RAG_CACHE_DIR", str(SHARED_CACHE))
     monkeypatch.setenv("RAG_FEEDBACK_DB", str(tmp_path / "feedback.sqlite3"))
@@ -60,7 +64,7 @@ def corpus():
     from rag.documents.corpus import load_documents
     from rag.documents.parse import parse_document
 
-    docs = {d.doc_id: d for d in load_documents(ROOT / "data")}
+    docs = {d.doc_id: d for d in load_documents(DATA)}
     return docs, {d: parse_document(doc) for d, doc in docs.items()}
 
 

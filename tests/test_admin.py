@@ -19,9 +19,10 @@ import pytest
 
 from rag.app.admin import UploadGuard, _save_upload, bearer_ok, is_upload, mount_admin
 from rag.documents.ingest import LOCK_FILE
-from rag.settings import ROOT, load_settings
+from rag.settings import load_settings
 
 from sample_law import LAW  # noqa: E402 - tests/ is on sys.path (rootdir conftest)
+from shipped import DATA  # noqa: E402
 
 TOKEN = "admin-test-token"
 
@@ -40,7 +41,7 @@ def admin(tmp_path):
     from fastapi.testclient import TestClient
 
     data = tmp_path / "data"
-    shutil.copytree(ROOT / "data", data)
+    shutil.copytree(DATA, data)
     settings = dataclasses.replace(load_settings(env={}), data_dir=data, index_dir=tmp_path / "index",
                                    admin_token=TOKEN, max_upload_mb=1)
     builds, reloads = [], []
@@ -235,7 +236,7 @@ def test_the_real_build_uses_a_snapshot_with_the_same_corpus_hash(tmp_path, monk
     from rag.documents.corpus import corpus_hash
 
     data = tmp_path / "data"
-    shutil.copytree(ROOT / "data", data)
+    shutil.copytree(DATA, data)
     seen = []
     monkeypatch.setattr(index_module, "build_index", lambda settings, embedder=None, progress=True: seen.append(
         (settings.data_dir, corpus_hash(settings.data_dir), embedder)))

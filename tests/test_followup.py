@@ -3,9 +3,10 @@ import pytest
 
 from rag.query.followup import condense
 from rag.documents.glossary import load_glossary
-from rag.settings import ROOT
 
-G = load_glossary(ROOT / "data")
+from shipped import DATA  # noqa: E402 - tests/ is on sys.path
+
+G = load_glossary(DATA)
 
 
 def hist(q):

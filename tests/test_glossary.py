@@ -5,7 +5,8 @@ import pytest
 
 from rag.documents.glossary import load_glossary
 from rag.search.index import parse_corpus
-from rag.settings import ROOT
+
+from shipped import DATA  # noqa: E402 - tests/ is on sys.path
 
 G = load_glossary(Path(__file__).resolve().parent.parent / "data")
 
@@ -13,7 +14,7 @@ G = load_glossary(Path(__file__).resolve().parent.parent / "data")
 @pytest.fixture(scope="module")
 def parsed():
     """Units and the glossary with the names the circular defines (one parse for the module)."""
-    return parse_corpus(ROOT / "data")
+    return parse_corpus(DATA)
 
 
 def test_english_phrases_match_longest_first_and_once():

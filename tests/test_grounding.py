@@ -5,14 +5,15 @@ from rag.answers.grounding import ground, neutralize
 from rag.documents.corpus import load_documents
 from rag.documents.glossary import load_glossary
 from rag.documents.parse import defined_aliases, parse_document
-from rag.settings import ROOT
+
+from shipped import DATA  # noqa: E402 - tests/ is on sys.path
 
 
 @pytest.fixture(scope="module")
 def circular():
-    doc = next(d for d in load_documents(ROOT / "data") if d.doc_id == "10/2025/TT-BKHCN")
+    doc = next(d for d in load_documents(DATA) if d.doc_id == "10/2025/TT-BKHCN")
     units = parse_document(doc)
-    glossary = load_glossary(ROOT / "data", defined_aliases(units))
+    glossary = load_glossary(DATA, defined_aliases(units))
     by_label = {u.label: u for u in units}
     return by_label, glossary
 

@@ -14,9 +14,10 @@ from rag.app.cli import main
 from rag.documents.corpus import UNTITLED, document_infos, load_documents
 from rag.documents.ingest import LOCK_FILE, LastDocument, add_document, list_documents, remove_document
 from rag.documents.readers import UnreadableDocument
-from rag.settings import ROOT, get_settings
+from rag.settings import get_settings
 
 from sample_law import LAW_LINES, LAW_NUMBER  # noqa: E402
+from shipped import DATA  # noqa: E402
 
 DECREE_HTML = """<!doctype html><html><head><title>Nghị định 77/2025/NĐ-CP</title></head><body>
 <nav><a href="/">Trang chủ</a> | <a href="/vb">Văn bản</a></nav>
@@ -64,7 +65,7 @@ def write_docx(path: Path, lines: list[str]) -> Path:
 def data(tmp_path) -> Path:
     """A copy of the shipped corpus folder."""
     target = tmp_path / "data"
-    shutil.copytree(ROOT / "data", target)
+    shutil.copytree(DATA, target)
     return target
 
 
@@ -97,7 +98,7 @@ def test_docx_law_gets_its_number_metadata_and_articles(data, law_docx):
     assert listed[LAW_NUMBER]["units"] == r["units"] and listed[LAW_NUMBER]["effective"] == "2026-01-01"
     assert listed["10/2025/TT-BKHCN"]["articles"] > 0 and len(listed) == 6
     other_keys = {k: v for k, v in manifest(data).items() if k != "documents"}
-    assert other_keys == {k: v for k, v in json.loads((ROOT / "data" / "manifest.json").read_text()).items()
+    assert other_keys == {k: v for k, v in json.loads((DATA / "manifest.json").read_text()).items()
                           if k != "documents"}
 
 

@@ -246,6 +246,16 @@ def test_issuer_and_date_from_a_flattened_header_table():
     assert (meta.issuer, meta.number, meta.issued) == ("Bộ Y tế", "01/2024/TT-BYT", "2024-01-02")
 
 
+@pytest.mark.parametrize("text, issuer", [
+    ("ỦY BAN NHÂN DÂN TỈNH HÒA BÌNH\nSố: 12/2026/QĐ-UBND\nQUYẾT ĐỊNH\nVề giá trông giữ xe", "Ủy ban nhân dân tỉnh Hòa Bình"),
+    ("SỞ KHOA HỌC VÀ CÔNG NGHỆ\nQUYẾT ĐỊNH\nVề việc ban hành quy chế", "Sở Khoa học và Công nghệ"),
+    ("QUYẾT ĐỊNH\nVề giá trông giữ xe\nSố: 12/2026/QĐ-UBND", None),  # the type is not a body
+    ("BỘ LUẬT DÂN SỰ\nĐiều 1. Phạm vi điều chỉnh", None),
+])
+def test_issuer_from_the_opening_lines_when_there_is_no_motto(text, issuer):
+    assert extract_metadata(text).issuer == issuer
+
+
 def test_no_issuer_without_a_header_block():
     assert extract_metadata("Thông tư hướng dẫn\nSố: 10/2025/TT-BKHCN").issuer is None
 

@@ -8,6 +8,8 @@ import pytest
 
 from rag.settings import ROOT
 
+from shipped import DATA  # noqa: E402 - tests/ is on sys.path
+
 pytestmark = pytest.mark.model
 LAWS = ROOT.parent / "shared" / "laws"
 QUESTION = "Thủ tục đăng ký kết hôn?"
@@ -20,7 +22,7 @@ def with_marriage_law(tmp_path_factory, built_index):
     from rag.answers.assistant import Assistant
 
     data = tmp_path_factory.mktemp("data")
-    for f in (ROOT / "data").iterdir():
+    for f in DATA.iterdir():
         shutil.copy(f, data / f.name)
     shutil.copy(LAWS / "luat-hon-nhan-va-gia-dinh.txt", data)
     manifest = json.loads((data / "manifest.json").read_text(encoding="utf-8"))

@@ -19,7 +19,9 @@ from rag.app.feedback import FeedbackStore
 from rag.app.limits import RateLimiter
 from rag.app.webapp import (FEEDBACK_FAILED, FEEDBACK_NO_RATING, FEEDBACK_NOT_FOUND, FEEDBACK_TOO_FAST, LLM_BUSY,
                             LLM_BUSY_NOTE, LLM_WARMING_NOTE, TOO_FAST, ChatService, _message_id)
-from rag.settings import ROOT, load_settings
+from rag.settings import load_settings
+
+from shipped import DATA  # noqa: E402 - tests/ is on sys.path
 
 pytestmark = pytest.mark.model
 
@@ -456,7 +458,7 @@ def test_a_rebuilt_index_is_swapped_in_while_the_chat_keeps_answering(retriever,
     from rag.search.retriever import Retriever
 
     data, index_dir = tmp_path / "data", tmp_path / "index"
-    shutil.copytree(ROOT / "data", data)
+    shutil.copytree(DATA, data)
     shutil.copytree(retriever.settings.index_dir / "current", index_dir / "current")  # same corpus, same index
     settings = dataclasses.replace(
         retriever.settings, data_dir=data, index_dir=index_dir, feedback_db=tmp_path / "fb.sqlite3",

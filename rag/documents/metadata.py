@@ -33,6 +33,7 @@ Usage:
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -74,6 +75,7 @@ _MARK = r"(?:\d+\.\s*|[a-zđ]\)\s*|[-+•]\s*)?"
 
 _NUMBER_LINE_RE = re.compile(rf"(?:^|\|\s*)(?:(?:{_T})\s+)?(?:Số|SỐ|số)(?:\s+hiệu)?\s*:?\s*({_NUM})")
 _TYPE_LABEL_RE = re.compile(rf"^({_T})\s+số\s*:", re.IGNORECASE)
+_TYPE_LINE_RE = re.compile(rf"^(?:{_T})\b", re.IGNORECASE)  # "QUYẾT ĐỊNH", "BỘ LUẬT DÂN SỰ": the type, not a body
 _PLACE_DATE_RE = re.compile(
     r"(?:^|\|\s*|\t|\s{2,})[^\W\d_][^\d,|]{0,40},\s*ngày\s+(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})")
 _DATE_RE = re.compile(_DATE)
@@ -341,7 +343,9 @@ def _issuer(header: list[str]) -> str | None:
 
 
 def _issuer_block(header: list[str]) -> list[str]:
-    """Capitalised lines above the national motto, e.g. ["BỘ KHOA HỌC VÀ", "CÔNG NGHỆ"]."""
+    """Capitalised lines above the national motto, e.g. ["BỘ KHOA HỌC VÀ", "CÔNG NGHỆ"]; without a
+    motto (a province's page or a retyped copy), the capitalised lines that open the text when the
+    first of them names a body ("ỦY BAN NHÂN DÂN TỈNH …", "BỘ …"), not the type ("QUYẾT ĐỊNH")."""
     block: list[str] = []
     for line in header:
         motto = _MOTTO_RE.search(line)
@@ -350,7 +354,12 @@ def _issuer_block(header: list[str]) -> list[str]:
             block = block + [before] if _is_caps(before) else []
         if motto:
             return block
-    return []
+    opening = list(itertools.takewhile(lambda x: _is_caps(x) and not _SEPARATOR_RE.match(x), header))
+    names_body = opening and (_LOCAL_ORG_RE.match(opening[0]) or opening[0].startswith(
+        tuple(f"{p} " for p in _ORG_PREFIXES) + ("CHÍNH PHỦ", "QUỐC HỘI", "THỦ TƯỚNG", "ỦY BAN", "HỘI ĐỒNG")))
+    if not names_body:
+        return []
+    return list(itertools.takewhile(lambda x: not _TYPE_LINE_RE.match(x), opening))
 
 
 # --- capitalisation -------------------------------------------------------------------------
