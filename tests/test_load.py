@@ -39,9 +39,9 @@ def test_adding_a_document_is_a_manifest_entry(tmp_path):
 
 
 @pytest.mark.parametrize("entry, error", [
-    ({"doc_id": "x", "file": "x.txt", "kind": "news"}, "lacks title"),
-    ({"doc_id": "x", "file": "x.txt", "kind": "blog", "title": "t"}, "names x.txt, which is missing"),
-    ({"doc_id": "x", "file": "../x.txt", "kind": "law", "title": "t"}, "outside the corpus folder"),
+    ({"doc_id": "x", "file": "x.txt", "kind": "news"}, "mục x thiếu title"),
+    ({"doc_id": "x", "file": "x.txt", "kind": "blog", "title": "t"}, "tệp x.txt, tệp này không có trong thư mục"),
+    ({"doc_id": "x", "file": "../x.txt", "kind": "law", "title": "t"}, "tệp ngoài thư mục văn bản"),
 ])
 def test_bad_manifest_entries_are_refused(tmp_path, entry, error):
     (tmp_path / "manifest.json").write_text(json.dumps({"documents": [entry]}), encoding="utf-8")
@@ -50,5 +50,5 @@ def test_bad_manifest_entries_are_refused(tmp_path, entry, error):
 
 
 def test_missing_manifest_says_what_to_do(tmp_path):
-    with pytest.raises(FileNotFoundError, match="copy the corpus into data/"):
+    with pytest.raises(FileNotFoundError, match="chưa có danh mục manifest.json: thêm văn bản bằng python -m rag add"):
         load_documents(tmp_path)

@@ -132,7 +132,7 @@ def load_documents(data_dir: Path) -> list[Document]:
     docs = []
     for e in entries:
         if not (data_dir / e["file"]).is_file():
-            raise ValueError(f"The manifest names {e['file']}, which is missing from the corpus folder")
+            raise ValueError(f"manifest.json: mục {e['doc_id']} trỏ tới tệp {e['file']}, tệp này không có trong thư mục văn bản.")
         text = (data_dir / e["file"]).read_text(encoding="utf-8")
         docs.append(Document(e["doc_id"], e["file"], e["kind"], shown_title(e["doc_id"], e["title"]), text,
                              e.get("date"), e.get("source")))
