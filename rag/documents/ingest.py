@@ -96,7 +96,8 @@ def _add(path: Path, corpus_dir: Path, doc_id: str | None, title: str | None, ki
     if doc_id is None:
         doc_id = meta.number or slugify(path.stem)
         if not doc_id:
-            raise ValueError(f"Tệp {path.name}: không xác định được mã văn bản; hãy dùng --doc-id.")
+            raise ValueError(f"Tệp {path.name}: không xác định được mã văn bản; hãy đặt mã văn bản "
+                             "(--doc-id, hoặc ô Mã văn bản trên trang quản trị).")
         if not meta.number:
             warnings.append(f"Văn bản không ghi số hiệu; mã văn bản lấy theo tên tệp: {doc_id}.")
     _check_doc_id(doc_id)
