@@ -79,6 +79,38 @@ def test_every_piece_of_a_long_unit_carries_the_unit_head():
     assert index_texts(unit, empty, 100_000) == [f"Luật Thử › Điều 5. Kiểm định\nĐiều 5, khoản 1. {text}"]
 
 
+def test_a_huge_unit_is_split_in_blocks_and_loses_no_sentence(monkeypatch):
+    """A 30 MB one-paragraph text had failed every build (nltk's tokenizer times out on one huge
+    string); blocks of at most SPLIT_BLOCK_CHARS reach the splitter instead, cut between words."""
+    from pathlib import Path
+
+    from llama_index.core.node_parser import SentenceSplitter
+
+    import rag.search.nodes as nodes
+    from rag.documents.glossary import load_glossary
+    from rag.documents.parse import Unit
+
+    text = " ".join(f"Câu số {i} nói về việc kiểm định phương tiện đo trên địa bàn tỉnh." for i in range(300))
+    unit = Unit("d#Điều 5", "d", "article", "Điều 5", "Luật Thử › Điều 5. Kiểm định", text, 0, len(text),
+                article=5, own_text=text)
+    seen, original = [], SentenceSplitter.split_text
+    monkeypatch.setattr(SentenceSplitter, "split_text", lambda self, t: seen.append(len(t)) or original(self, t))
+    monkeypatch.setattr(nodes, "SPLIT_BLOCK_CHARS", 2_000)
+    pieces = nodes.index_texts(unit, load_glossary(Path("/nonexistent")), 200)
+    assert len(seen) >= len(text) // 2_000 and max(seen) <= 2_000
+    assert all(p.startswith("Luật Thử › Điều 5. Kiểm định\nĐiều 5. ") for p in pieces)
+    words = {w for p in pieces for w in p.split("\n", 1)[1].split()}
+    assert set(text.split()) <= words  # every sentence's number among them: nothing lost at a cut
+
+
+@pytest.mark.parametrize("text, size", [("một hai ba bốn năm", 7), ("x" * 25, 10), ("a\nbb ccc", 4)])
+def test_blocks_cover_the_text_in_order_within_the_size(text, size):
+    from rag.search.nodes import _blocks
+
+    blocks = _blocks(text, size)
+    assert "".join(blocks) == text and all(len(b) <= size for b in blocks)
+
+
 @pytest.mark.parametrize("damage", ["truncate", "delete"])
 def test_a_damaged_index_is_detected_without_paths_and_rebuilt(tmp_path, built_index, damage):
     import shutil

@@ -40,6 +40,23 @@ def index_text(unit: Unit, glossary: Glossary) -> str:
     return glossary.expand(_head(unit, glossary) + unit.own_text)
 
 
+# A unit longer than this reaches the sentence splitter in blocks cut at a line break or a space:
+# nltk's sentence tokenizer inside it stops on one multi-megabyte string (a 30 MB text with no
+# structure, one paragraph, made every build fail with a regex time-out).
+SPLIT_BLOCK_CHARS = 50_000
+
+
+def _blocks(text: str, size: int) -> list[str]:
+    """`text` in consecutive pieces of at most `size` characters, cut at a line break or a space."""
+    out, start = [], 0
+    while len(text) - start > size:
+        cut = max(text.rfind("\n", start, start + size), text.rfind(" ", start, start + size))
+        cut = cut if cut > start else start + size
+        out.append(text[start:cut])
+        start = cut
+    return [*out, text[start:]]
+
+
 def index_texts(unit: Unit, glossary: Glossary, budget: int) -> list[str]:
     """`index_text`, or for a unit over `budget` tiktoken tokens its text in pieces, each under the
     unit's head. Why each: a piece without it ("Trung tâm TĐC được thực hiện cơ chế tự chủ…", or a
@@ -52,7 +69,8 @@ def index_texts(unit: Unit, glossary: Glossary, budget: int) -> list[str]:
     head = _head(unit, glossary)
     room = max(budget - len(enc.encode(head)), budget // 2)
     splitter = SentenceSplitter(chunk_size=room, chunk_overlap=room // 8, tokenizer=enc.encode)
-    return [glossary.expand(head + part) for part in splitter.split_text(unit.own_text)]
+    return [glossary.expand(head + part) for block in _blocks(unit.own_text, SPLIT_BLOCK_CHARS)
+            for part in splitter.split_text(block)]
 
 
 def build_nodes(units: list[Unit], glossary: Glossary, token_budget: int) -> list[TextNode]:
