@@ -414,6 +414,16 @@ def test_a_document_number_none_of_the_documents_has_is_refused_without_repeatin
     assert "99/2026" not in ans.text and "999/2025" not in ans.text
 
 
+@pytest.mark.parametrize("question, label, quoted", [
+    ("Thông tư 10 ban hành ngày nào?", "Số hiệu, ngày ban hành", "ngày 27 tháng 6 năm 2025"),
+    ("Thông tư 10/2025/TT-BKHCN do cơ quan nào ban hành?", "Phần mở đầu", "BỘ KHOA HỌC VÀ"),
+])
+def test_a_named_document_s_date_and_issuer_come_from_its_preamble(assistant, question, label, quoted):
+    ans = assistant.ask(question, mode="extractive")
+    assert not ans.abstained and [c.label for c in ans.citations] == [label]
+    assert quoted in ans.citations[0].quote
+
+
 def test_a_greeting_gets_an_introduction_not_clauses(assistant):
     ans = assistant.ask("Bạn là ai?", mode="extractive")
     assert not ans.citations and ans.text.startswith("Xin chào! Tôi là trợ lý tra cứu Thông tư 10/2025/TT-BKHCN")

@@ -32,7 +32,7 @@ from rag.documents.parse import Unit, defined_aliases, parse_document
 from rag.atomic import remove_orphans, staged_dir
 from rag.query.words import LEXICON_FILE, lexicon
 from rag.settings import Settings
-from rag.text import accent_table, folded_terms, passage_words, vietnamese_words
+from rag.text import accent_table, fold, folded_terms, passage_words, vietnamese_words
 
 log = logging.getLogger(__name__)
 FORMAT_VERSION = 10  # 10: preferred accent phrases win over any corpus count
@@ -156,6 +156,15 @@ class LoadedIndex:
         want = (reference.get("article"), reference.get("clause"), reference.get("point"))
         return [u for u in self.units.values() if u.kind in ("article", "clause", "point")
                 and (u.article, u.clause, u.point) == want and (not documents or u.doc_id in documents)]
+
+    def preamble(self, doc_id: str, labels: tuple[str, ...]) -> list[Unit]:
+        """The first preamble unit of `doc_id` under each of `labels` (folded: "so hieu, ngay ban
+        hanh", "phan mo dau"), in document order: where its number, date and issuer are."""
+        found: dict[str, Unit] = {}
+        for u in self.units.values():
+            if u.doc_id == doc_id and u.kind == "preamble" and fold(u.label) in labels:
+                found.setdefault(fold(u.label), u)
+        return sorted(found.values(), key=lambda u: u.start)
 
     def find(self, reference: dict, documents: tuple[str, ...] = ()) -> list[Unit]:
         """The units `at` an address when one document has it; [] when it is ambiguous or absent."""

@@ -133,7 +133,9 @@ class Retriever:
         ranked = sorted(((uid, f + scoring.prior(ix.units[uid], query, s, body_articles, heading))
                          for uid, f in fused.items()), key=lambda kv: -kv[1])
         ranked = scoring.one_per_body(ranked, ix.units, query.bodies)
-        referenced = ix.find(query.reference, query.documents)
+        referenced = ix.find(query.reference, query.documents) or (  # "Quyết định 12/2026 ban hành ngày nào?"
+            ix.preamble(query.documents[0], tuple(fold(t) for t in query.titles))
+            if len(query.documents) == 1 and query.titles else [])
         head = [ScoredUnit(u, round(ranked[0][1] + 1.0, 4) if ranked else 1.0) for u in referenced]
         seen = {u.uid for u in referenced}
         spread = scoring.spread_articles(ranked, ix.units, s.article_spread)

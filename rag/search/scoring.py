@@ -98,8 +98,11 @@ def spread_articles(ranked: list[tuple[str, float]], units: dict[str, Unit], ste
 
 
 def headlines(units: dict[str, Unit]) -> dict[str, str]:
-    """Each unit's first line, folded: what `under_heading` looks in, computed once per index."""
-    return {uid: fold(u.own_text.split("\n", 1)[0]) for uid, u in units.items()}
+    """Each unit's first line, folded: what `under_heading` looks in, computed once per index. A
+    preamble unit's label comes first ("Số hiệu, ngày ban hành", "Phần mở đầu"): it names what the
+    unit holds, which its first line ("Số: 12/2026/QĐ-UBND") does not."""
+    return {uid: fold((f"{u.label} | " if u.kind == "preamble" else "") + u.own_text.split("\n", 1)[0])
+            for uid, u in units.items()}
 
 
 def under_heading(unit: Unit, headings: tuple[str, ...], units: dict[str, Unit], lines: dict[str, str]) -> bool:
