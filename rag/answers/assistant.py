@@ -193,7 +193,8 @@ class Assistant:
             retrieval.confidence < self.settings.abstain_threshold
 
     def _refusal(self, retrieval: Retrieval) -> str:
-        """The refusal for this retrieval: an address no document has, an uncovered area, or a miss."""
+        """What is said instead of quoting clauses: an address or a document number no loaded document
+        has, the reply to small talk, an uncovered area, or a miss."""
         if retrieval.missing:
             named = [self.library.document(d).short_name for d in retrieval.query.documents]
             return self.scope.no_such_unit(retrieval.missing, " và ".join(named))
