@@ -21,20 +21,20 @@ from pathlib import Path
 from rag.settings import ROOT
 
 
-def _tracked(folder: Path) -> list[Path] | None:
+def _tracked(root: Path, folder: str) -> list[Path] | None:
     try:
-        out = subprocess.run(["git", "-C", str(ROOT), "ls-files", "-z", "--", folder.name],
+        out = subprocess.run(["git", "-C", str(root), "ls-files", "-z", "--", folder],
                              capture_output=True, check=True, timeout=30).stdout
     except (OSError, subprocess.SubprocessError):
         return None
-    files = [ROOT / p for p in out.decode("utf-8").split("\0") if p]
+    files = [root / p for p in out.decode("utf-8").split("\0") if p]
     return [f for f in files if f.is_file()] or None
 
 
-def shipped_copy(target: Path) -> Path:
-    """Copy the shipped corpus into `target` (created) and return it."""
-    source = ROOT / "data"
-    tracked = _tracked(source)
+def shipped_copy(target: Path, root: Path = ROOT) -> Path:
+    """Copy the corpus shipped in `root`'s `data/` into `target` (created) and return it."""
+    source = root / "data"
+    tracked = _tracked(root, "data")
     if tracked is None:
         shutil.copytree(source, target, ignore=shutil.ignore_patterns(".corpus.lock"))
         return target
