@@ -119,3 +119,26 @@ def test_an_everyday_question_word_keeps_its_accents_however_often_the_documents
     assert table["toi"][0] == "tôi"
     assert restore_diacritics("toi muon hoi", table).startswith("tôi")
     assert accent_table(["Quy định này áp dụng tới ngày thi hành."] * 1500)["toi"][0] == "tới"  # no preference: the documents' form
+
+
+def test_no_two_preferred_accent_words_are_the_same_word_typed_without_accents():
+    """Only one form of a folded word can be preferred: "chó" listed after "cho" had turned every
+    unaccented "cho" ("cho tôi hỏi") into "chó"."""
+    from collections import defaultdict
+
+    from rag.query.words import lexicon
+    from rag.text import fold
+
+    forms = defaultdict(set)
+    for word in lexicon()["accent_words"]:
+        forms[fold(word)].add(word)
+    assert {k: v for k, v in forms.items() if len(v) > 1} == {}
+
+
+def test_the_question_words_survive_the_everyday_accent_words():
+    from rag.query.words import lexicon
+    from rag.text import accent_table, restore_diacritics
+
+    table = accent_table(["Cơ quan nào phải làm việc này cho người dân?"] * 20, preferred=lexicon()["accent_words"])
+    assert restore_diacritics("cho toi hoi ai lam viec nay, phai lam sao", table) == \
+        "cho tôi hỏi ai làm việc này, phải làm sao"
