@@ -148,6 +148,11 @@ def extract_metadata(text: str) -> DocumentMeta:
     )
 
 
+def stated_number(text: str) -> str | None:
+    """The number a text states for itself on a "Số: …" line of its header, e.g. of a preamble unit."""
+    return _number(_clean_lines(text)[:HEADER_LINES])
+
+
 # --- text helpers ---------------------------------------------------------------------------
 
 def _clean_lines(text: str) -> list[str]:

@@ -14,6 +14,7 @@ Design choices:
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import logging
@@ -160,11 +161,16 @@ class LoadedIndex:
     def preamble(self, doc_id: str, labels: tuple[str, ...]) -> list[Unit]:
         """The first preamble unit of `doc_id` under each of `labels` (folded: "so hieu, ngay ban
         hanh", "phan mo dau"), in document order: where its number, date and issuer are."""
-        found: dict[str, Unit] = {}
-        for u in self.units.values():
-            if u.doc_id == doc_id and u.kind == "preamble" and fold(u.label) in labels:
-                found.setdefault(fold(u.label), u)
-        return sorted(found.values(), key=lambda u: u.start)
+        found = self._preambles.get(doc_id, {})
+        return sorted((found[label] for label in set(labels) if label in found), key=lambda u: u.start)
+
+    @functools.cached_property
+    def _preambles(self) -> dict[str, dict[str, Unit]]:
+        """doc_id → folded preamble label → its first unit; built once, not per question."""
+        out: dict[str, dict[str, Unit]] = {}
+        for u in sorted((u for u in self.units.values() if u.kind == "preamble"), key=lambda u: u.start):
+            out.setdefault(u.doc_id, {}).setdefault(fold(u.label), u)
+        return out
 
     def find(self, reference: dict, documents: tuple[str, ...] = ()) -> list[Unit]:
         """The units `at` an address when one document has it; [] when it is ambiguous or absent."""

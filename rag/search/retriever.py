@@ -27,10 +27,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from rag.documents.corpus import DocumentInfo, document_infos
+from rag.documents.metadata import stated_number
 from rag.documents.glossary import Body
 from rag.documents.parse import Unit, unit_label
 from rag.query.lay import LayTerms
-from rag.query.reading import Query, QueryReader, document_numbers
+from rag.query.reading import Query, QueryReader
 from rag.search import candidates, scoring
 from rag.search.confidence import confidence
 from rag.search.embed import Embedder
@@ -87,8 +88,8 @@ class Retriever:
         self._other_topics = self.embedder.queries(topics) if topics else np.zeros((0, self.embedder.dim), np.float32)
         self.documents = document_infos(self.settings.data_dir)
         names = {d.doc_id: d.names for d in self.documents.values()}
-        stated = frozenset(n for u in self.index.units.values() if u.kind == "preamble"
-                           for n in document_numbers(" ".join(re.findall(r"(?i)\bsố\s*:\s*\S+", u.text))))
+        stated = frozenset(fold(n) for u in self.index.units.values()
+                           if u.kind == "preamble" and (n := stated_number(u.text)))
         regulation, news = _vocabularies(self.index, self._terms)
         vocabulary = regulation | news
         lay = LayTerms(lambda phrase: _known(phrase, vocabulary), skip=frozenset(self.index.glossary.lay_terms))
