@@ -37,6 +37,7 @@ import re
 import statistics
 import unicodedata
 import zipfile
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
@@ -249,8 +250,6 @@ def _without_running_lines(pages: list[list[str]]) -> list[str]:
     aside, on most pages of a document of three pages or more ("Công báo/Số 12/Ngày …"). A line
     that starts a legal unit ("Điều 4.", "1.", "a)") is never one."""
     if len(pages) >= 3:
-        from collections import Counter
-
         def key(line: str) -> str:
             return re.sub(r"\d+", "#", line)
 
