@@ -26,6 +26,11 @@ _TONE_MOVES = {
 }
 _TONE_RE = re.compile(r"(?<![qQ])([oOuU])([àáảãạèéẻẽẹỳýỷỹỵÀÁẢÃẠÈÉẺẼẸỲÝỶỸỴ])(?![^\W\d_])")
 _WORD_RE = re.compile(r"[^\W_]+(?:[&/][^\W_]+)*", re.UNICODE)
+# An official document number as a question or a citation writes it, any case, folded or not:
+# "52/2014/QH13", "10/2025/tt-bkhcn", "1234/QĐ-UBND". Without a year the code must have a dash, so
+# that "8 giờ/ngày" or "5%/tháng" never match. (A document's own "Số:" line is read more loosely,
+# spaces and all, by `rag.documents.metadata`.)
+DOCUMENT_NUMBER = r"(?<![\w/])\d{1,5}/(?:\d{4}/[^\W\d_][\w&]*(?:-[\w&]+)*|[^\W\d_]+(?:-[\w&]+)+)(?![\w/])"
 
 
 def _move_tone(m: re.Match[str]) -> str:

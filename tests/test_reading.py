@@ -48,7 +48,9 @@ def test_a_number_stated_in_a_document_s_own_text_is_known_whatever_its_doc_id()
 @pytest.mark.parametrize("message, kind", [
     ("Bạn là ai?", "greeting"), ("xin chào ad", "greeting"), ("chào bạn, bạn làm được gì vậy", "greeting"),
     ("cam on ban nhieu", "thanks"), ("cảm ơn ạ", "thanks"), ("Thanks!", "thanks"),
+    ("dạ em cảm ơn ad nhiều ạ", "thanks"), ("ok cảm ơn", "thanks"), ("em chào ad ạ", "greeting"),
     ("Xin chào, Sở có nhiệm vụ gì?", ""), ("bạn là ai mà quản lý điểm bưu chính", ""), ("dạ vâng", ""),
+    ("chào anh, em muốn hỏi về thủ tục", ""), ("cảm ơn, còn Điều 5 thì sao?", ""),
 ])
 def test_a_message_that_only_greets_or_thanks_is_small_talk(reader, message, kind):
     assert reader.read(message).smalltalk == kind

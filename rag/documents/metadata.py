@@ -115,8 +115,8 @@ _LOCAL_ORG_RE = re.compile(
     r"(TỈNH|THÀNH PHỐ|TP\.?|HUYỆN|QUẬN|THỊ XÃ|XÃ|PHƯỜNG|ĐẶC KHU)\s+(.+)$")
 _ORG_PREFIXES = ("TỔNG CỤC", "CHI CỤC", "VĂN PHÒNG", "TRUNG TÂM", "BỘ", "SỞ", "CỤC", "VỤ",
                  "BAN", "PHÒNG")
-_SUBORDINATE_STARTS = ("SỞ ", "CỤC ", "TỔNG CỤC ", "CHI CỤC ", "VỤ ", "BAN ", "PHÒNG ",
-                       "VĂN PHÒNG ", "TRUNG TÂM ", "ỦY BAN NHÂN DÂN ", "UBND ")
+_SUBORDINATE_STARTS = (*(f"{p} " for p in _ORG_PREFIXES), "ỦY BAN NHÂN DÂN ", "UBND ")
+_BODY_STARTS = (*_SUBORDINATE_STARTS, "CHÍNH PHỦ", "QUỐC HỘI", "THỦ TƯỚNG", "ỦY BAN", "HỘI ĐỒNG")  # a text's first line
 
 
 @dataclass(frozen=True)
@@ -360,8 +360,7 @@ def _issuer_block(header: list[str]) -> list[str]:
         if motto:
             return block
     opening = list(itertools.takewhile(lambda x: _is_caps(x) and not _SEPARATOR_RE.match(x), header))
-    names_body = opening and (_LOCAL_ORG_RE.match(opening[0]) or opening[0].startswith(
-        tuple(f"{p} " for p in _ORG_PREFIXES) + ("CHÍNH PHỦ", "QUỐC HỘI", "THỦ TƯỚNG", "ỦY BAN", "HỘI ĐỒNG")))
+    names_body = opening and (_LOCAL_ORG_RE.match(opening[0]) or opening[0].startswith(_BODY_STARTS))
     if not names_body:
         return []
     return list(itertools.takewhile(lambda x: not _TYPE_LINE_RE.match(x), opening))

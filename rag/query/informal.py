@@ -28,13 +28,13 @@ import unicodedata
 from pathlib import Path
 
 from rag.query.words import is_english
-from rag.text import fold, has_diacritics
+from rag.text import DOCUMENT_NUMBER, fold, has_diacritics
 
 _FILE = Path(__file__).with_name("informal.json")
 _TOKEN = re.compile(r"\uE000\d+\uE001|[\w&]+|[^\w\s]")
 _PROTECT = re.compile(
     r"(?i)\b(?:điểm|diem)\s+[a-zđ]\b|\b(?:khoản|khoan|điều|dieu|chương|chuong|mục|muc)\s+[\dIVXLC]+\b"
-    r"|\b\d+/(?:\d{2,4}/[\w\-Đđ]+|[A-Za-zĐđ]+-[\w\-Đđ]+)|\b[A-ZĐ]{2,}(?:-[A-ZĐ&]+)+\b")  # "1234/QĐ-UBND" too
+    rf"|{DOCUMENT_NUMBER}|\b[A-ZĐ]{{2,}}(?:-[A-ZĐ&]+)+\b")
 _PUNCT = set("?.!,;:")
 _NUMBER_UNIT = re.compile(r"(\d+)([a-z]{1,2})")
 
@@ -51,7 +51,13 @@ def _lexicon() -> dict:
         "loanwords": {fold(w): to for w, (to, _why) in raw["loanwords"].items()},
         "ambiguous": {fold(k): v["rules"] for k, v in raw["ambiguous"].items()},
         "number_units": {unit: to for unit, (to, _why) in raw["number_units"].items()},
+        "fillers": (*raw["start"], *raw["end"]),
     }
+
+
+def fillers() -> tuple[str, ...]:
+    """The openers and closers that carry no question ("cho em hỏi", "ad ơi", "ạ", "cảm ơn")."""
+    return _lexicon()["fillers"]
 
 
 def _strip_noise(text: str) -> str:

@@ -27,11 +27,11 @@ from dataclasses import dataclass, field
 
 from rag.documents.glossary import Body, Glossary
 from rag.query.followup import condense
-from rag.query.informal import normalize_informal
+from rag.query.informal import fillers, normalize_informal
 from rag.query.lay import LayTerms
 from rag.query.words import (asked_titles, asks_list, asks_who, content_words, is_english, parse_references,
                              smalltalk, strip_question_words)
-from rag.text import fold, has_diacritics, normalize, restore_diacritics
+from rag.text import DOCUMENT_NUMBER, fold, has_diacritics, normalize, restore_diacritics
 
 
 @dataclass(frozen=True)
@@ -83,14 +83,12 @@ def _name_pattern(name: str) -> re.Pattern:
     return re.compile(r"(?<![\w/])" + r"[\s,;:.–-]+".join(map(re.escape, words)) + r"(?![\w/])")
 
 
-# An official document number in folded text: "52/2014/qh13", "10/2025/tt-bkhcn", "1234/qd-ubnd"
-# (without a year, the code must have a dash, so that "8 gio/ngay" or "5/thang" never match).
-DOCUMENT_NUMBER = re.compile(r"(?<![\w/])\d{1,5}/(?:\d{4}/[a-z][a-z0-9]*(?:-[a-z0-9]+)*|[a-z]+(?:-[a-z0-9]+)+)(?![\w/])")
+DOCUMENT_NUMBER_RE = re.compile(DOCUMENT_NUMBER)
 
 
 def document_numbers(text: str) -> list[str]:
     """The official numbers in `text`, folded ("Số: 12/2026/QĐ-UBND" → ["12/2026/qd-ubnd"])."""
-    return DOCUMENT_NUMBER.findall(fold(text))
+    return DOCUMENT_NUMBER_RE.findall(fold(text))
 
 
 def _letters(text: str) -> str:
@@ -143,7 +141,7 @@ class QueryReader:
             defining=defining, cued=cued, aspects=aspects, reference=parse_references(text),
             foreign=g.foreign_body_in(text), about_news=about_news, asks_who=asks_who(text),
             asks_list=asks_list(text), titles=asked_titles(text), documents=documents,
-            unknown_document="" if documents else self._unknown_number(text), smalltalk=smalltalk(typed),
+            unknown_document="" if documents else self._unknown_number(text), smalltalk=smalltalk(question, fillers()),
         )
 
     def _unknown_number(self, text: str) -> str:
@@ -152,7 +150,7 @@ class QueryReader:
         lines of other decisions. Asked beside a loaded document ("Thông tư 10 căn cứ Nghị định
         55/2025/NĐ-CP"), a number is about that document and is not checked (`read` skips it)."""
         folded = fold(text)
-        for m in DOCUMENT_NUMBER.finditer(folded):
+        for m in DOCUMENT_NUMBER_RE.finditer(folded):
             if m.group(0) not in self._known_numbers:
                 return (text[m.start():m.end()] if len(folded) == len(text) else m.group(0)).upper()
         return ""

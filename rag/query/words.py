@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections.abc import Iterable
 from pathlib import Path
 
 from rag.documents.parse import POINT_LETTERS
@@ -93,14 +94,21 @@ def asks_list(question: str) -> bool:
     return bool(lexicon()["list"].search(normalize(question)))
 
 
-def smalltalk(text: str) -> str:
+def smalltalk(text: str, fillers: Iterable[str] = ()) -> str:
     """"greeting" (a greeting or a question about the assistant), "thanks", or "" when the message
-    asks anything else: "Xin chào, Sở có nhiệm vụ gì?" is a question, "chào bạn, bạn là ai?" is not."""
+    asks anything else: "Xin chào, Sở có nhiệm vụ gì?" is a question, "chào bạn, bạn là ai?" is not.
+    Read on the message as typed: what is left once its greetings, thanks and questions about the
+    assistant are removed must be only `fillers` (the informal reading's openers and closers) and
+    the lexicon's small-talk particles (pronouns, "vâng", "nhiều"), so "dạ em cảm ơn ad nhiều ạ" is
+    thanks."""
     rest, kinds = f" {fold(text)} ", set()
-    for kind, phrases in lexicon()["smalltalk"].items():  # particles last: "cảm ơn ạ"
-        for phrase in phrases:
+    phrases = lexicon()["smalltalk"]
+    for kind in ("greeting", "identity", "thanks"):
+        for phrase in phrases[kind]:
             rest, n = re.subn(whole_words(phrase), " ", rest)
-            kinds |= {kind} if n and kind != "particles" else set()
+            kinds |= {kind} if n else set()
+    for phrase in sorted({*phrases["particles"], *(fold(f) for f in fillers)}, key=len, reverse=True):
+        rest = re.sub(whole_words(phrase), " ", rest)
     if re.search(r"\w", rest) or not kinds:
         return ""
     return "thanks" if kinds == {"thanks"} else "greeting"
