@@ -17,10 +17,12 @@ from rag.query.informal import normalize_informal
     # a closer before a comma, a clause that is only a filler
     ("cho e hỏi kiểm định cân điện tử ở đâu vậy ad, tiệm e bán tạp hóa", "kiểm định cân điện tử ở đâu, tiệm em bán tạp hóa"),
     ("mn ơi, cho e hỏi, sở làm gì ạ?", "sở làm gì?"),
+    ("cho e hỏi vs, muốn đăng ký mã vạch thì ai tư vấn", "muốn đăng ký mã vạch thì ai tư vấn"),  # fillers only
     # teencode and chat abbreviations
     ("ko bít hỏi ai luôn ạ", "không biết hỏi ai luôn"),
     ("cty e mún đăng ký mã số mã vạch thì lm ntn", "công ty em muốn đăng ký mã số mã vạch thì làm như thế nào"),
     ("sđt của tt tđc là j", "số điện thoại của trung tâm tđc là gì"),
+    ("xã có phải gửi bc định kỳ ko", "xã có phải gửi báo cáo định kỳ không"),
     # administrative abbreviations of the laws' domains, typed in lower case
     ("cty đóng bhxh đủ thì e đc nghỉ mấy tháng", "công ty đóng bảo hiểm xã hội đủ thì em được nghỉ mấy tháng"),
     ("lam lai cccd o ubnd xa dc ko", "lam lai can cuoc cong dan o uy ban nhan dan xa duoc khong"),

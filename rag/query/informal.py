@@ -92,19 +92,29 @@ def _strip_ends(tokens: list[str]) -> list[str]:
 def _strip_clauses(tokens: list[str]) -> list[str]:
     """`_strip_ends` on the whole question, then on each of its clauses: a closer before a comma
     ("kiểm định cân ở đâu vậy ad, tiệm em bán tạp hóa") is as empty as one at the end, and a clause
-    that is only a filler ("mn ơi, cho e hỏi, …") goes with its comma."""
-    lex = _lexicon()
-    fillers = {*lex["start"], *lex["end"]}
+    made of fillers only ("mn ơi, cho e hỏi vs, …") goes with its comma."""
     out: list[str] = []
     clause: list[str] = []
     for tok in [*_strip_ends(tokens), None]:
         if tok is not None and tok not in _PUNCT:
             clause.append(tok)
             continue
-        if tuple(fold(t) for t in clause) not in fillers or tok == "?":
+        if not _only_fillers([fold(t) for t in clause]) or tok == "?":
             out += _strip_ends(clause) + ([tok] if tok is not None else [])
         clause = []
     return out
+
+
+def _only_fillers(folded: list[str]) -> bool:
+    """Whether a clause is made of openers and closers alone: "cho e hỏi vs", "ad ơi"."""
+    lex = _lexicon()
+    phrases = sorted({*lex["start"], *lex["end"]}, key=len, reverse=True)
+    while folded:
+        phrase = next((p for p in phrases if tuple(folded[:len(p)]) == p), None)
+        if phrase is None:
+            return False
+        folded = folded[len(phrase):]
+    return True
 
 
 def _resolve(rules: list[dict], prev: str, rest: list[str]) -> str | None:
