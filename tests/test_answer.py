@@ -398,6 +398,7 @@ def _assistant(settings, retriever) -> Assistant:
     ("Điều 99 nói gì?", "Điều 99", "Thông tư 10/2025/TT-BKHCN và 4 tin bài"),
     ("Điều 2 khoản 99 quy định gì", "Điều 2, khoản 99", "Thông tư 10/2025/TT-BKHCN và 4 tin bài"),
     ("dieu 13 thong tu 10", "Điều 13", "Thông tư 10/2025/TT-BKHCN không có"),
+    ("Điều 2 khoản 11 điểm z quy định gì?", "Điều 2, khoản 11, điểm z", "Thông tư 10/2025/TT-BKHCN"),  # no such letter
 ])
 def test_an_address_no_document_has_is_refused_by_name(assistant, question, missing, where):
     ans = assistant.ask(question, mode="extractive")

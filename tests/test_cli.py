@@ -27,6 +27,13 @@ def test_retrieve_prints_a_ranked_list(capsys, built_index):
     assert lines[-1].startswith("Độ tin cậy:")
 
 
+@pytest.mark.parametrize("value", ["-5", "0", "ba"])
+def test_a_top_k_below_one_is_refused_in_vietnamese(capsys, value):
+    with pytest.raises(SystemExit) as exit_:
+        main(["retrieve", "mã số", "--top-k", value])
+    assert exit_.value.code == 2 and "cần một số nguyên ≥ 1" in capsys.readouterr().err
+
+
 BAD_LINES = [
     ("not json", None, "không phải JSON"),
     ('{"id": 7}', 7, "Thiếu trường"),

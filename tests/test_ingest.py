@@ -294,6 +294,32 @@ def test_same_doc_id_replaces_rather_than_duplicates(data, law_docx, tmp_path):
     assert "Điều 5." in (data / "99-2024-qh15.txt").read_text(encoding="utf-8")
 
 
+def test_a_second_copy_or_a_second_document_with_the_same_number_is_added_with_a_warning(data, law_docx):
+    """Two documents with one text or one number were cited side by side, indistinguishable."""
+    assert add_document(law_docx, data)["warnings"] == []
+    copy = add_document(law_docx, data, doc_id="ban-sao")
+    assert any(f"{LAW_NUMBER} trong kho có cùng nội dung" in w for w in copy["warnings"])
+    text = (data / entry(data, LAW_NUMBER)["file"]).read_text(encoding="utf-8")
+    draft = law_docx.with_name("du-thao.txt")
+    draft.write_text(text.replace("Điều 4.", "Điều 4. (dự thảo)"), encoding="utf-8")
+    other = add_document(draft, data, doc_id="du-thao")
+    assert any(f"cùng số hiệu {LAW_NUMBER}" in w for w in other["warnings"])
+    assert not any("cùng nội dung" in w for w in other["warnings"])
+
+
+def test_an_overlong_text_or_doc_id_is_refused_in_vietnamese_and_nothing_is_written(data, tmp_path, law_docx):
+    from rag.documents.ingest import MAX_DOC_ID_CHARS, MAX_TEXT_CHARS
+
+    before = (data / "manifest.json").read_text(encoding="utf-8")
+    huge = tmp_path / "mot-doan.txt"
+    huge.write_text("Điều khoản kiểm định cân điện tử chợ đêm. " * (MAX_TEXT_CHARS // 40), encoding="utf-8")
+    with pytest.raises(ValueError, match="văn bản quá dài"):
+        add_document(huge, data, kind="other")
+    with pytest.raises(ValueError, match="Mã văn bản quá dài"):
+        add_document(law_docx, data, doc_id="x" * (MAX_DOC_ID_CHARS + 1))
+    assert (data / "manifest.json").read_text(encoding="utf-8") == before
+
+
 def test_file_names_never_collide(data, tmp_path):
     (data / "abc.txt").write_text("not in the manifest", encoding="utf-8")
     src = tmp_path / "x.txt"

@@ -18,7 +18,7 @@ from rag.answers.assistant import Assistant
 from rag.app.feedback import FeedbackStore
 from rag.app.limits import RateLimiter
 from rag.app.webapp import (FEEDBACK_FAILED, FEEDBACK_NO_RATING, FEEDBACK_NOT_FOUND, FEEDBACK_TOO_FAST, LLM_BUSY,
-                            LLM_BUSY_NOTE, LLM_WARMING_NOTE, TOO_FAST, ChatService, _message_id)
+                            LLM_BUSY_NOTE, LLM_WARMING_NOTE, TOO_FAST, ChatService, _header, _message_id)
 from rag.settings import load_settings
 
 from shipped import DATA  # noqa: E402 - tests/ is on sys.path
@@ -41,6 +41,22 @@ def ask(client, text, mode="extractive"):
 def test_health_reports_loaded_index_and_model(live_app):
     health = json.loads(urllib.request.urlopen(live_app[0] + "/health").read())
     assert health["status"] == "ok" and health["index_loaded"] and health["model_loaded"] and health["units"] > 300
+
+
+def test_health_answers_head_and_the_api_map_is_not_public(live_app):
+    import httpx
+
+    assert httpx.head(live_app[0] + "/health").status_code == 200  # some load balancers probe with HEAD
+    for path in ("/docs", "/redoc", "/openapi.json"):  # they listed the admin API to anyone
+        assert httpx.get(live_app[0] + path).status_code == 404, path
+    assert httpx.get(live_app[0] + "/config").json()["analytics_enabled"] is False
+
+
+def test_a_message_that_is_not_text_is_refused_not_read_as_its_repr(live_app):
+    from rag.app.webapp import NOT_TEXT
+
+    for message in (["a", "b"], {"text": "x"}, None, 5):
+        assert list(live_app[1].respond(message, [], "extractive", f"s-{type(message).__name__}")) == [NOT_TEXT]
 
 
 def test_answer_has_clickable_citations_of_real_units(client, live_app):
@@ -469,7 +485,7 @@ def test_a_rebuilt_index_is_swapped_in_while_the_chat_keeps_answering(retriever,
     service.start_background()
     question = "Thời hạn thử nghiệm có kiểm soát sản phẩm công nghệ số tối đa bao lâu?"
     try:
-        old, version = service.assistant, service.health()["index_version"]
+        old, version, header = service.assistant, service.health()["index_version"], _header(service)
         assert "24 tháng" not in final(service, question, session="before")
         (tmp_path / "luat-thu-nghiem.txt").write_text(NEW_LAW, encoding="utf-8")
         add_document(tmp_path / "luat-thu-nghiem.txt", data)
@@ -483,6 +499,7 @@ def test_a_rebuilt_index_is_swapped_in_while_the_chat_keeps_answering(retriever,
         while service.assistant is old and time.monotonic() < deadline:
             time.sleep(0.1)
         assert service.assistant is not old and service.health()["index_version"] != version
+        assert _header(service) != header  # the page's scope line follows, at the next page load
         after = final(service, question, session="after")
         assert "24 tháng" in after and "Điều 2, khoản 1" in after
         record = service.feedback.find_answer(_message_id(after), "after")
@@ -502,3 +519,22 @@ def test_sources_panel_folds_the_units_a_quote_refers_to():
     page = render(Answer("q", "q", "Theo Luật X: … [1]", [cite], False, "extractive"), "m1")
     assert '<details class="ref"><summary>Dẫn chiếu: Điều 3, khoản 1</summary>' in page
     assert "1. Thời hạn &lt;24&gt; tháng." in page  # verbatim, escaped
+
+
+def test_a_huge_unit_is_shown_cut_in_the_sources_panel_and_a_real_one_whole():
+    """A one-paragraph page of megabytes had made each answer citing it megabytes of HTML."""
+    from rag.answers.assistant import Answer, Citation
+    from rag.app.webapp import PANEL_QUOTE_CHARS, render
+
+    def page(quote: str) -> str:
+        cite = Citation(1, "x", None, None, None, "", quote, "X", "X", None, "X")
+        return render(Answer("q", "q", "Theo X: … [1]", [cite], False, "extractive"), "m1")
+
+    article = "Điều 3. Giải thích từ ngữ\n" + "1. Thuật ngữ được hiểu như sau. " * 400  # ~13k characters
+    assert _panel_quote(page(article)) == article.replace("\n", "<br>")
+    huge = page("kiểm định cân điện tử chợ đêm " * 300_000)
+    assert len(huge) < PANEL_QUOTE_CHARS + 2_000 and "ký tự trong văn bản)" in huge
+
+
+def _panel_quote(page: str) -> str:
+    return re.search(r"<blockquote>(.*?)</blockquote>", page, re.S).group(1)

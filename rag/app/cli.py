@@ -525,9 +525,9 @@ def _positive_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer ≥ 1, not {text[:20]!r}") from None
+        raise argparse.ArgumentTypeError(f"cần một số nguyên ≥ 1, không phải {text[:20]!r}") from None
     if value < 1:
-        raise argparse.ArgumentTypeError(f"must be an integer ≥ 1, not {value}")
+        raise argparse.ArgumentTypeError(f"cần một số nguyên ≥ 1, không phải {value}")
     return value
 
 

@@ -47,6 +47,10 @@ LLM_BUSY_NOTE = "Mô hình ngôn ngữ đang bận; câu trả lời này dùng 
 LLM_WARMING_NOTE = "Mô hình ngôn ngữ đang khởi động; câu trả lời này dùng chế độ trích xuất."
 LLM_UNUSABLE = "Chế độ mô hình ngôn ngữ không dùng được"  # how rag.answers.llm says why no LLM can be used
 BAD_MODE = "Chế độ trả lời không hợp lệ. Hãy chọn: " + ", ".join(ANSWER_MODES) + "."
+NOT_TEXT = "Câu hỏi phải là một đoạn văn bản."
+# No /docs, /redoc or /openapi.json, on the host app or Gradio's: they listed the admin API to anyone
+# (the chat's own API is described at /gradio_api/info, as Gradio's clients expect).
+NO_API_MAP = {"docs_url": None, "redoc_url": None, "openapi_url": None}
 LLM_RETRY_SECONDS = 60.0  # after a failed LLM warm-up, "auto" answers extractively this long before trying again
 NOTE = "Câu trả lời chỉ mang tính tham khảo và luôn trích dẫn điều khoản gốc; bấm vào [1], [2]… để xem nguyên văn."
 LLM_STATUS = {"ready": "sẵn sàng", "not configured": "chưa cài đặt", "unreachable": "không kết nối được",
@@ -89,7 +93,7 @@ def render(answer: Answer, msg_id: str) -> str:
         parts.append('<div class="sources"><b>Nguồn trích dẫn</b>')
         for c in answer.citations:
             where = html.escape(_source_line(c))
-            quote = html.escape(c.quote).replace("\n", "<br>")
+            quote = html.escape(_shown(c.quote)).replace("\n", "<br>")
             label = f"{c.label} — {c.document}" if c.label and c.document else (c.label or c.title or c.doc_id)
             parts.append(f'<details id="src-{msg_id}-{c.n}"><summary>[{c.n}] {html.escape(label)}'
                          f'</summary><div class="crumb">{html.escape(c.breadcrumb)}</div>'
@@ -219,6 +223,9 @@ class ChatService:
         requested = mode or self.settings.answer_mode
         if requested not in ANSWER_MODES:
             yield BAD_MODE
+            return
+        if not isinstance(message, str):  # an API client's list or object is not read as text
+            yield NOT_TEXT
             return
         try:
             clean_question(message, self.settings.max_question_chars)  # bad input never waits for the LLM
@@ -478,8 +485,8 @@ def build_ui(service: ChatService) -> gr.Blocks:
     _, why = llm_available(service.settings)
     default_mode = service.settings.answer_mode
     scope = service.assistant.scope
-    with gr.Blocks(title=scope.title) as demo:
-        gr.Markdown(f"# {scope.title}\n{scope.description}\n\n> {NOTE}")
+    with gr.Blocks(title=scope.title, analytics_enabled=False) as demo:  # no usage reports to Gradio's servers
+        gr.Markdown(lambda: _header(service))  # read at every page load: an admin's upload changes it
         mode = gr.Radio([(MODE_LABELS[m], m) for m in ANSWER_MODES], value=default_mode, label="Chế độ trả lời",
                         info="Mô hình ngôn ngữ: " + LLM_STATUS.get(why, why))
         chatbot = gr.Chatbot(height=520, buttons=["copy"], label="Hội thoại", sanitize_html=True,
@@ -491,6 +498,7 @@ def build_ui(service: ChatService) -> gr.Blocks:
 
         gr.ChatInterface(fn=respond, chatbot=chatbot, additional_inputs=[mode],
                          textbox=gr.Textbox(placeholder="Nhập câu hỏi (có thể gõ không dấu)…", max_lines=6,
+                                            max_length=service.settings.max_question_chars,  # the browser stops there
                                             submit_btn=True, stop_btn=True, show_label=False,
                                             label="Câu hỏi"),  # the examples table's column header
                          examples=[[q, default_mode] for q in scope.examples], run_examples_on_click=True,
@@ -514,6 +522,25 @@ def build_ui(service: ChatService) -> gr.Blocks:
     return demo
 
 
+# The longest unit of the 28 laws is 14,133 characters: every real clause or article is shown whole;
+# a one-paragraph page of megabytes had made every answer that cited it megabytes of HTML.
+PANEL_QUOTE_CHARS = 20_000
+
+
+def _shown(quote: str) -> str:
+    """The quote for the sources panel: whole, or its first PANEL_QUOTE_CHARS and what was left out."""
+    if len(quote) <= PANEL_QUOTE_CHARS:
+        return quote
+    head = quote[:PANEL_QUOTE_CHARS].rsplit(" ", 1)[0]
+    return f"{head} … (còn {len(quote) - len(head):,} ký tự trong văn bản)".replace(",", ".")
+
+
+def _header(service: ChatService) -> str:
+    """The page's title and scope line for the documents loaded now."""
+    scope = service.assistant.scope
+    return f"# {scope.title}\n{scope.description}\n\n> {NOTE}"
+
+
 def _session(request) -> str:
     return getattr(request, "session_hash", None) or "anon"
 
@@ -530,12 +557,12 @@ def create_app(settings: Settings | None = None, service: ChatService | None = N
     service = service or ChatService(settings)
     service.warm_up()
     service.start_background()
-    app = FastAPI()
+    app = FastAPI(**NO_API_MAP)
     app.add_middleware(UploadGuard, token=settings.admin_token)
     app.add_middleware(BodyLimit, limit=settings.max_request_kb * 1024, upload_limit=settings.max_upload_mb * 1024 * 1024,
                        is_upload=is_upload)  # added last: the outermost, so it runs first
 
-    @app.get("/health")
+    @app.api_route("/health", methods=["GET", "HEAD"])  # load balancers probe with either
     def health() -> dict:
         return service.health()
 
@@ -545,7 +572,7 @@ def create_app(settings: Settings | None = None, service: ChatService | None = N
     workers = max(settings.chat_workers, settings.llm_queue_size + settings.llm_queue_max_waiting + 2)
     demo = build_ui(service).queue(default_concurrency_limit=workers, max_size=128)
     return gr.mount_gradio_app(app, demo, path="/", css=CSS, head=HEAD, show_error=False,
-                               max_file_size=f"{settings.max_upload_mb}mb")
+                               max_file_size=f"{settings.max_upload_mb}mb", app_kwargs=NO_API_MAP)
 
 
 def free_loopback_port() -> int:

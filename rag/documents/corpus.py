@@ -141,8 +141,9 @@ def load_documents(data_dir: Path) -> list[Document]:
 
 def corpus_hash(data_dir: Path) -> str:
     """Hash of the manifest, every file it names and the glossary: the index is stale when this changes."""
+    entries = load_manifest(data_dir)  # a missing or broken manifest: its own message, not the OS's
     h = hashlib.sha256((data_dir / "manifest.json").read_bytes())
-    for e in load_manifest(data_dir):
+    for e in entries:
         h.update((data_dir / e["file"]).read_bytes())
     if (data_dir / "glossary.json").is_file():
         h.update((data_dir / "glossary.json").read_bytes())

@@ -36,7 +36,7 @@ from pathlib import Path
 
 from rag.atomic import atomic_write_text, file_lock
 from rag.documents.corpus import NEWS_KINDS, Document, load_documents, load_manifest, shown_title
-from rag.documents.metadata import extract_metadata
+from rag.documents.metadata import extract_metadata, stated_number
 from rag.documents.parse import parse_document
 from rag.documents.readers import read_document
 from rag.text import fold
@@ -46,6 +46,11 @@ _KIND_OF_TYPE = {"Luật": "law", "Bộ luật": "law", "Hiến pháp": "law", "
                  "Thông tư": "circular", "Quyết định": "decision"}
 _RESERVED_FILES = ("manifest.json", "glossary.json")
 LOCK_FILE = ".corpus.lock"
+# The longest law (Luật Đất đai 2024) is 0.7 M characters; a text three times longer is no single
+# legal document, and one such file (a 15 MB page of one paragraph) had kept the rebuild busy for
+# half an hour.
+MAX_TEXT_CHARS = 2_000_000
+MAX_DOC_ID_CHARS = 100  # a doc_id names a file: 300 characters failed with the system's English message
 
 
 class LastDocument(ValueError):
@@ -90,6 +95,9 @@ def _add(path: Path, corpus_dir: Path, doc_id: str | None, title: str | None, ki
         raise ValueError(f"Tệp {path.name} quá lớn: tối đa {max_mb} MB (cài đặt RAG_MAX_UPLOAD_MB).")
     doc_id, title, kind = (_flag(doc_id, "--doc-id"), _flag(title, "--title"), _flag(kind, "--kind"))
     text = unicodedata.normalize("NFC", read_document(path))
+    if len(text) > MAX_TEXT_CHARS:
+        raise ValueError(f"Tệp {path.name}: văn bản quá dài ({_count(len(text))} ký tự; tối đa "
+                         f"{_count(MAX_TEXT_CHARS)}). Hãy tách thành nhiều văn bản.")
     meta = extract_metadata(text)
     warnings: list[str] = []
 
@@ -131,6 +139,7 @@ def _add(path: Path, corpus_dir: Path, doc_id: str | None, title: str | None, ki
                          f"đoạn ngắn hơn được coi là chú thích ảnh, tên tác giả); văn bản không được thêm.")
     if old is not None:
         warnings.append(f"Văn bản {doc_id} đã có trong kho: bản cũ được thay thế.")
+    warnings += _duplicates(corpus_dir, [e for e in entries if e is not old], text, meta.number)
 
     entry = {"doc_id": doc_id, "file": file, "kind": kind, "title": title, "issuer": meta.issuer,
              "issued": meta.issued, "effective": meta.effective, "replaces": list(meta.replaces) or None,
@@ -190,9 +199,38 @@ def list_documents(corpus_dir: Path) -> list[dict]:
 
 # --- helpers --------------------------------------------------------------------------------
 
+def _duplicates(corpus_dir: Path, others: list[dict], text: str, number: str | None) -> list[str]:
+    """Warnings for another document with the same text or the same stated number: both would be
+    cited side by side, indistinguishable ("Phần mở đầu — Quyết định …" three times)."""
+    out = []
+    for e in others:
+        try:
+            same_text = (corpus_dir / e["file"]).read_text(encoding="utf-8").strip() == text.strip()
+        except (OSError, UnicodeDecodeError):
+            continue
+        if same_text:
+            out.append(f"Văn bản {e['doc_id']} trong kho có cùng nội dung: câu trả lời sẽ trích dẫn cả hai.")
+        elif number and (e["doc_id"] == number or stated_number(_head_of(corpus_dir / e["file"])) == number):
+            out.append(f"Văn bản {e['doc_id']} trong kho có cùng số hiệu {number}.")
+    return out
+
+
+def _count(n: int) -> str:
+    """12.345.678: thousands as Vietnamese writes them."""
+    return f"{n:,}".replace(",", ".")
+
+
+def _head_of(path: Path, chars: int = 3000) -> str:
+    """The opening of a text file, where its "Số:" line is."""
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        return fh.read(chars)
+
+
 def _check_doc_id(doc_id: str) -> None:
     """Refuse a doc_id that cannot travel in a URL path: "." and ".." segments are resolved away by
     browsers, so "../../tmp/evil" was added but could not be deleted from the admin page."""
+    if len(doc_id) > MAX_DOC_ID_CHARS:
+        raise ValueError(f"Mã văn bản quá dài ({len(doc_id)} ký tự; tối đa {MAX_DOC_ID_CHARS}).")
     if any(part in ("", ".", "..") for part in doc_id.split("/")) or "\\" in doc_id or not doc_id.isprintable():
         raise ValueError(f"Mã văn bản “{doc_id[:60]}” không hợp lệ: không được có đoạn rỗng, “.” hay “..” giữa "
                          "các dấu “/”, dấu “\\” hay ký tự điều khiển (ví dụ hợp lệ: 12/2026/QĐ-UBND).")

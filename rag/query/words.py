@@ -20,14 +20,13 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from rag.documents.parse import POINT_LETTERS
 from rag.text import fold, has_diacritics, normalize, whole_words
 
 LEXICON_FILE = Path(__file__).with_name("lexicon.json")
 _REF = {
     "article": re.compile(r"\bdieu\s+(\d{1,3})\b"),
     "clause": re.compile(r"\bkhoan\s+(\d{1,2})\b"),
-    "point": re.compile(rf"\bdiem\s+({'|'.join(fold(p) for p in POINT_LETTERS)})\b(?!\w)"),
+    "point": re.compile(r"\bdiem\s+([a-z])\b(?!\w)"),  # any letter: "điểm z" is an address no unit has
 }
 
 
@@ -164,6 +163,6 @@ def parse_references(question: str) -> dict[str, int | str]:
         if m:
             ref[key] = int(m.group(1)) if key != "point" else m.group(1)
     if "point" in ref:  # folding turns "đ" into "d": take the letter as typed when it was typed
-        typed = re.search(rf"(?i)điểm\s+({'|'.join(POINT_LETTERS)})(?!\w)", normalize(question))
+        typed = re.search(r"(?i)điểm\s+([a-zđ])(?!\w)", normalize(question))
         ref["point"] = typed.group(1).lower() if typed else ref["point"]
     return ref
