@@ -16,6 +16,7 @@ import functools
 import math
 import re
 import unicodedata
+from collections.abc import Iterator
 
 # Old-style tone placement on the last vowel of "oa", "oe", "uy" moves to the first vowel,
 # matching the corpus ("hóa", "thủy"). "qu" + "ý" is left alone: there "u" belongs to "qu".
@@ -108,6 +109,24 @@ def folded_terms(text: str) -> list[str]:
 PREFERRED = 1000  # the count a preferred phrase adds: more than any document n-gram
 
 
+_PHRASE_BREAK = re.compile(r"[^\w\s&/]")
+
+
+def _phrases(text: str) -> Iterator[list[str]]:
+    """The runs of syllables in `text` that punctuation or a number does not interrupt: a word pair
+    across "chuyển đổi số, công nghệ" or "Điều 7 khoản" is no phrase anyone types."""
+    for piece in _PHRASE_BREAK.split(text):
+        run: list[str] = []
+        for s in syllables(piece):
+            if s.isalpha():
+                run.append(s)
+            elif run:
+                yield run
+                run = []
+        if run:
+            yield run
+
+
 def accent_table(texts: list[str], preferred: list[str] = (), max_n: int = 3, dictionary: list[str] = (),
                  phrases: list[str] = ()) -> dict[str, tuple[str, int]]:
     """Folded 1..max_n-grams of syllables → (most frequent accented form, count) in `texts`.
@@ -132,12 +151,12 @@ def accent_table(texts: list[str], preferred: list[str] = (), max_n: int = 3, di
         return syl, strip_diacritics(" ".join(syl))
 
     def add(text: str, weight: int, min_n: int = 1, weight_below: int = 0) -> None:
-        syl, key = words(text)
-        plain = key.split(" ")  # folded once per text, not per n-gram
-        for n in range(1, max_n + 1):
-            for i in range(len(syl) - n + 1):
-                gram = " ".join(syl[i:i + n])
-                counts.setdefault(" ".join(plain[i:i + n]), Counter())[gram] += weight if n >= min_n else weight_below
+        for syl in _phrases(text):
+            plain = strip_diacritics(" ".join(syl)).split(" ")  # folded once per phrase, not per n-gram
+            for n in range(1, max_n + 1):
+                for i in range(len(syl) - n + 1):
+                    gram = " ".join(syl[i:i + n])
+                    counts.setdefault(" ".join(plain[i:i + n]), Counter())[gram] += weight if n >= min_n else weight_below
 
     for text in texts:
         add(text, 1)

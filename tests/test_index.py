@@ -34,6 +34,30 @@ def test_a_changed_corpus_makes_the_index_stale(tmp_path, built_index):
         check_index(s)
 
 
+def test_a_corpus_edited_while_the_index_builds_leaves_it_stale(tmp_path, built_index, monkeypatch):
+    """`rag remove` during another command's build: the index holds the document, so it must not be
+    stamped with the corpus that no longer has it (a later `build --if-stale` had found it fresh)."""
+    import shutil
+
+    import rag.search.index as index_module
+
+    data = tmp_path / "data"
+    shutil.copytree(built_index.data_dir, data)
+    s = dataclasses.replace(built_index, data_dir=data, index_dir=tmp_path / "index")
+    parse = index_module.parse_corpus
+
+    def parse_then_edit(data_dir):
+        parsed = parse(data_dir)
+        with (data / "glossary.json").open("a", encoding="utf-8") as fh:
+            fh.write("\n")
+        return parsed
+
+    monkeypatch.setattr(index_module, "parse_corpus", parse_then_edit)
+    build_index(s, progress=False)
+    with pytest.raises(IndexStale, match="corpus_hash changed"):
+        check_index(s)
+
+
 def test_a_crash_during_build_leaves_the_previous_index_intact(built_index, monkeypatch):
     import rag.search.index as index_module
 
@@ -151,6 +175,16 @@ def test_accent_counts_take_each_occurrence_in_the_documents_once(built_index):
     texts = [fold(d.text) for d in load_documents(built_index.data_dir)]
     for key in ("gom", "thu nghiem", "giam dinh"):
         assert accents[key][1] == sum(len(re.findall(rf"\b{key}\b", t)) for t in texts), key
+
+
+def test_a_body_s_name_without_its_connectives_is_no_accent_phrase(built_index):
+    """Bodies are matched by "Trung tâm Chuyển đổi số Công nghệ thông tin" too; as an accent phrase
+    that spliced "số công", which then outvoted the documents' "cộng đồng" in "to cong nghe so cong dong"."""
+    from rag.text import PREFERRED
+
+    accents = json.loads((built_index.index_dir / "current" / "accents.json").read_text(encoding="utf-8"))
+    assert accents["so va cong"][1] >= PREFERRED  # the name as the circular writes it
+    assert accents["so cong"][1] < PREFERRED
 
 
 def test_the_index_and_corpus_writes_are_readable_by_other_users(built_index, tmp_path):

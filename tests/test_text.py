@@ -57,6 +57,18 @@ def test_accent_restoration_prefers_question_words_documents_then_the_dictionary
     assert restore_diacritics("cho vo", table).startswith("cho ")  # a question word outranks the dictionary
 
 
+def test_accent_phrases_stop_at_punctuation_and_numbers():
+    """"chuyển đổi số, công nghệ" had made "số công" a phrase, which outvoted the documents' "cộng
+    đồng" in "to cong nghe so cong dong"."""
+    from rag.text import accent_table, restore_diacritics
+
+    table = accent_table(["Chuyển đổi số, công nghệ số, công nghệ thông tin.", "Tổ công nghệ số cộng đồng.",
+                          "Điều 7 khoản 2"])
+    assert "so cong" in table and table["so cong"][1] == 1  # only the one the text writes side by side
+    assert "dieu khoan" not in table
+    assert restore_diacritics("to cong nghe so cong dong", table) == "tổ công nghệ số cộng đồng"
+
+
 def test_stopword_phrases_are_removed_only_whole():
     from rag.query.words import content_words
 

@@ -33,10 +33,10 @@ from rag.documents.parse import Unit, defined_aliases, parse_document
 from rag.atomic import remove_orphans, staged_dir
 from rag.query.words import LEXICON_FILE, lexicon
 from rag.settings import Settings
-from rag.text import accent_table, fold, folded_terms, passage_words, vietnamese_words
+from rag.text import accent_table, fold, folded_terms, passage_words, plain_name, vietnamese_words
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 10  # 10: preferred accent phrases win over any corpus count
+FORMAT_VERSION = 11  # 11: accent n-grams within phrases only, not across bodies' plain names or punctuation
 _LIBS = ("faiss-cpu", "bm25s", "sentence-transformers", "llama-index-core", "pyvi", "torch")
 
 
@@ -50,6 +50,16 @@ def parse_corpus(data_dir: Path) -> tuple[list[Unit], Glossary]:
     units = [u for doc in docs for u in parse_document(doc)]
     glossary = load_glossary(data_dir, defined_aliases(units))
     return units, glossary.without_covered([d.text for d in docs if d.kind not in NEWS_KINDS and d.doc_id != glossary.doc_id])
+
+
+def _accent_phrases(glossary: Glossary) -> list[str]:
+    """The lay terms and the bodies' names as a text writes them. Not a name's plain variant (its
+    connectives dropped, for matching): "trung tâm chuyển đổi số công nghệ thông tin" puts "số
+    công" side by side, and as a phrase that pair outvoted the documents' "cộng đồng" in "tổ công
+    nghệ số cộng đồng" typed without accents."""
+    names = [n for b in glossary.bodies for n in b.names]
+    spliced = {plain for n in names if (plain := plain_name(n)) != n}
+    return [*glossary.lay_terms, *(n for n in names if n not in spliced)]
 
 
 def _fingerprint(settings: Settings) -> dict:
@@ -88,6 +98,9 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
 
     t0 = time.perf_counter()
     steps = tqdm(total=4, desc="Xây dựng chỉ mục", disable=not progress, unit="bước")
+    # What the corpus was before it is read: a document added or removed while this build runs
+    # leaves the index stale (rebuilt at the next check), never stamped as the new corpus.
+    fingerprint = _fingerprint(settings)
     units, glossary = parse_corpus(settings.data_dir)
     nodes = build_nodes(units, glossary, settings.chunk_tokens)
     steps.update()
@@ -112,10 +125,9 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
         docstore.persist(str(tmp / "docstore.json"))
         _write_json(tmp / "units.json", [dataclasses.asdict(u) for u in units])
         _write_json(tmp / "glossary.json", dataclasses.asdict(glossary))
-        phrases = [*glossary.lay_terms, *(n for b in glossary.bodies for n in b.names)]
         _write_json(tmp / "accents.json", accent_table([u.own_text for u in units], lexicon()["accent_words"],
-                                                       dictionary=vietnamese_words(), phrases=phrases))
-        manifest = {**_fingerprint(settings), "dim": int(vecs.shape[1]), "units": len(units), "nodes": len(nodes),
+                                                       dictionary=vietnamese_words(), phrases=_accent_phrases(glossary)))
+        manifest = {**fingerprint, "dim": int(vecs.shape[1]), "units": len(units), "nodes": len(nodes),
                     "node_ids": [n.node_id for n in nodes], "node_uids": [n.metadata["uid"] for n in nodes],
                     "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "build_seconds": round(time.perf_counter() - t0, 2),
                     "libraries": {lib: _version(lib) for lib in _LIBS}}
