@@ -12,7 +12,8 @@ import pytest
 
 from rag.app.cli import main
 from rag.documents.corpus import UNTITLED, document_infos, load_documents
-from rag.documents.ingest import LOCK_FILE, LastDocument, add_document, list_documents, remove_document
+from rag.documents.ingest import (LOCK_FILE, REMOVED_DIR, LastDocument, add_document, list_documents,
+                                  remove_document)
 from rag.documents.readers import UnreadableDocument
 from rag.settings import get_settings
 
@@ -128,14 +129,16 @@ def test_flags_override_what_the_text_says(data, law_docx):
 
 def test_add_then_remove_leaves_the_manifest_as_it_was(data, law_docx):
     before_bytes = (data / "manifest.json").read_bytes()
-    before_files = sorted(p.name for p in data.iterdir() if p.name != LOCK_FILE)  # a copy may hold one already
+    outside = (LOCK_FILE, REMOVED_DIR)  # a copy may hold the lock file already
+    before_files = sorted(p.name for p in data.iterdir() if p.name not in outside)
     add_document(law_docx, data)
-    assert (data / "99-2024-qh15.txt").is_file()
+    added = (data / "99-2024-qh15.txt").read_bytes()
     removed = remove_document(LAW_NUMBER, data)
     assert removed["file"] == "99-2024-qh15.txt" and removed["warnings"] == []
     assert json.loads((data / "manifest.json").read_bytes()) == json.loads(before_bytes)
     assert (data / "manifest.json").read_bytes() == before_bytes  # same formatting too
-    assert sorted(p.name for p in data.iterdir() if p.name != LOCK_FILE) == before_files  # the lock file stays
+    assert sorted(p.name for p in data.iterdir() if p.name not in outside) == before_files  # the lock file stays
+    assert [p.read_bytes() for p in (data / REMOVED_DIR).glob("*-99-2024-qh15.txt")] == [added]  # kept, not lost
 
 
 def test_remove_unknown_document_is_a_clear_key_error(data):
@@ -292,6 +295,8 @@ def test_same_doc_id_replaces_rather_than_duplicates(data, law_docx, tmp_path):
     assert r["articles"] == 5 and entry(data, LAW_NUMBER)["source"] == "luat-sua.docx"
     assert any("thay thế" in w for w in r["warnings"])
     assert "Điều 5." in (data / "99-2024-qh15.txt").read_text(encoding="utf-8")
+    kept = [p.read_text(encoding="utf-8") for p in (data / REMOVED_DIR).glob("*-99-2024-qh15.txt")]
+    assert len(kept) == 1 and "Điều 4." in kept[0] and "Điều 5." not in kept[0]  # the replaced text stays
 
 
 def test_a_second_copy_or_a_second_document_with_the_same_number_is_added_with_a_warning(data, law_docx):

@@ -138,6 +138,7 @@ def test_meta_is_frozen():
     ("Số: 123/QĐ-UBND", "123/QĐ-UBND"),
     ("Số: 05/2020/QĐ-TTg", "05/2020/QĐ-TTg"),
     ("BỘ Y TẾ | Số: 01/2024/TT-BYT", "01/2024/TT-BYT"),
+    ("QUYẾT ĐỊNH Số: 77/2026/QĐ-UBND", "77/2026/QĐ-UBND"),  # the type in capitals, on the number's line
 ])
 def test_number_formats(line, number):
     assert extract_metadata(f"BỘ Y TẾ\n{line}\nNội dung").number == number

@@ -107,6 +107,10 @@ def test_comment_feedback_lands_in_sqlite(client, live_app):
     rows = FeedbackStore(live_app[1].settings.feedback_db).rows()
     assert rows[-1]["comment"] == "Câu trả lời rất rõ ràng" and rows[-1]["rating"] == 0
     assert "Điều 4, khoản 7 — Thông tư 10/2025/TT-BKHCN" in rows[-1]["citations"]
+    status, _ = client.predict("Rõ\x00\x01 ràng", api_name="/comment")
+    assert status.startswith("Đã lưu góp ý") and FeedbackStore(live_app[1].settings.feedback_db).rows()[-1]["comment"] == "Rõ ràng"
+    status, _ = client.predict("x" * 2001, api_name="/comment")  # refused with a reason, never cut silently
+    assert status.startswith("Góp ý quá dài (2001 ký tự") and len(FeedbackStore(live_app[1].settings.feedback_db).rows()) == len(rows) + 1
 
 
 def test_votes_are_stored_with_the_answer_they_rate(client, live_app):

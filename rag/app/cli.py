@@ -484,14 +484,14 @@ def cmd_remove(args: argparse.Namespace) -> int:
     Example: python -m rag remove 99/2024/QH15
     Later:   python -m rag remove 99/2024/QH15 --no-build
     """
-    from rag.documents.ingest import remove_document
+    from rag.documents.ingest import REMOVED_DIR, remove_document
 
     try:
         r = remove_document(args.doc_id, get_settings().data_dir)
     except KeyError as e:
         print(f"Lỗi: {e.args[0]} Xem danh sách bằng: python -m rag docs", file=sys.stderr)
         return 1
-    print(f"Đã xóa {r['doc_id']} ({r['kind']}) và tệp {r['file']}")
+    print(f"Đã xóa {r['doc_id']} ({r['kind']}); tệp {r['file']} được lưu lại trong {REMOVED_DIR}/ của thư mục văn bản")
     for w in r["warnings"]:
         print(f"  Lưu ý: {w}")
     _rebuild_index(args.no_build)

@@ -25,6 +25,7 @@ from rag import __version__
 from rag.atomic import atomic_write_text
 
 EXPORT_FORMATS = ("jsonl", "csv")
+COMMENT_CHARS = 2000  # longest comment stored; the chat refuses a longer one with a message
 _COLUMNS = ("id", "ts", "question", "answer", "citations", "mode", "rating", "comment", "app_version")
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets may read as a formula (OWASP)
 
@@ -137,7 +138,7 @@ class FeedbackStore:
                 "INSERT INTO feedback (ts, question, answer, citations, mode, rating, comment, app_version) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (time.strftime("%Y-%m-%dT%H:%M:%S%z"), question, answer, json.dumps(citations, ensure_ascii=False),
-                 mode, rating, comment[:2000], __version__))
+                 mode, rating, comment[:COMMENT_CHARS], __version__))
             return int(cur.lastrowid)
         finally:
             conn.close()

@@ -32,7 +32,7 @@ import uuid
 import gradio as gr
 
 from rag.answers.assistant import FAILED_NOTE, Answer, Assistant, LLMFailed
-from rag.app.feedback import FeedbackStore
+from rag.app.feedback import COMMENT_CHARS, FeedbackStore
 from rag.app.limits import LLMGate, RateLimiter
 from rag.query.question import BadQuestion, clean_question
 from rag.settings import ANSWER_MODES, Settings, get_settings
@@ -333,9 +333,11 @@ class ChatService:
 
     def comment(self, text: object, session: str, address: str = "local") -> str:
         """A comment on this session's latest answer."""
-        text = text.strip() if isinstance(text, str) else ""
+        text = "".join(c for c in text if c.isprintable() or c in "\n\t").strip() if isinstance(text, str) else ""
         if not text:
             return "Vui lòng nhập nội dung góp ý."
+        if len(text) > COMMENT_CHARS:  # said, not cut silently
+            return f"Góp ý quá dài ({len(text)} ký tự; tối đa {COMMENT_CHARS}). Vui lòng rút gọn rồi gửi lại."
         if not self.feedback_limit.allow(address):
             return FEEDBACK_TOO_FAST
         return self._feedback_on(lambda: self.feedback.find_answer(session=session), 0, text,
@@ -512,7 +514,8 @@ def build_ui(service: ChatService) -> gr.Blocks:
 
         chatbot.like(on_like, None, status, api_name="on_like")
         with gr.Row():
-            comment = gr.Textbox(label="Góp ý cho câu trả lời gần nhất (không bắt buộc)", scale=4, max_lines=3)
+            comment = gr.Textbox(label="Góp ý cho câu trả lời gần nhất (không bắt buộc)", scale=4, max_lines=3,
+                                 max_length=COMMENT_CHARS)
             send = gr.Button("Gửi góp ý", scale=1)
 
         def on_comment(text, request: gr.Request):

@@ -31,10 +31,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import time
 import unicodedata
 from pathlib import Path
 
-from rag.atomic import atomic_write_text, file_lock
+from rag.atomic import atomic_write_bytes, atomic_write_text, file_lock
 from rag.documents.corpus import NEWS_KINDS, Document, load_documents, load_manifest, shown_title
 from rag.documents.metadata import extract_metadata, stated_number
 from rag.documents.parse import parse_document
@@ -50,6 +51,7 @@ LOCK_FILE = ".corpus.lock"
 # legal document, and one such file (a 15 MB page of one paragraph) had kept the rebuild busy for
 # half an hour.
 MAX_TEXT_CHARS = 2_000_000
+REMOVED_DIR = ".removed"  # removed and replaced texts, kept: recover one by adding it again
 MAX_DOC_ID_CHARS = 100  # a doc_id names a file: 300 characters failed with the system's English message
 
 
@@ -144,6 +146,8 @@ def _add(path: Path, corpus_dir: Path, doc_id: str | None, title: str | None, ki
     entry = {"doc_id": doc_id, "file": file, "kind": kind, "title": title, "issuer": meta.issuer,
              "issued": meta.issued, "effective": meta.effective, "replaces": list(meta.replaces) or None,
              "source": path.name}
+    if old is not None and old.get("file") == file:
+        _keep(corpus_dir, file)  # the text it replaces stays recoverable
     atomic_write_text(corpus_dir / file, text + "\n")
     manifest["documents"] = [entry if e is old else e for e in entries] if old is not None else [*entries, entry]
     _write_manifest(corpus_dir, manifest)
@@ -281,6 +285,20 @@ def _file_name(doc_id: str, corpus_dir: Path, entries: list[dict], old: dict | N
 
 
 def _remove_unlisted(corpus_dir: Path, file: str | None, entries: list[dict]) -> None:
-    """Delete `file` unless another manifest entry still names it."""
+    """Move `file` to REMOVED_DIR unless another manifest entry still names it."""
     if file and Path(file).name == file and all(e.get("file") != file for e in entries):
-        (corpus_dir / file).unlink(missing_ok=True)
+        kept = _keep(corpus_dir, file)
+        if kept:
+            (corpus_dir / file).unlink(missing_ok=True)
+
+
+def _keep(corpus_dir: Path, file: str | None) -> Path | None:
+    """A copy of `file` in REMOVED_DIR, named with the time: removing or replacing a document (one
+    call, no undo) must not lose its text."""
+    source = corpus_dir / file if file and Path(file).name == file else None
+    if source is None or not source.is_file():
+        return None
+    target = corpus_dir / REMOVED_DIR / f"{time.strftime('%Y%m%d-%H%M%S')}-{file}"
+    target.parent.mkdir(exist_ok=True)
+    atomic_write_bytes(target, source.read_bytes())
+    return target

@@ -73,7 +73,7 @@ _NUM = r"\d+[a-zA-Z]?[ ]?/[ ]?(?:\d{4}[ ]?/[ ]?)?[A-ZĐÐ][A-Za-zĐÐđ0-9&]*(?:
 _DATE = r"(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})|(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})"
 _MARK = r"(?:\d+\.\s*|[a-zđ]\)\s*|[-+•]\s*)?"
 
-_NUMBER_LINE_RE = re.compile(rf"(?:^|\|\s*)(?:(?:{_T})\s+)?(?:Số|SỐ|số)(?:\s+hiệu)?\s*:?\s*({_NUM})")
+_NUMBER_LINE_RE = re.compile(rf"(?:^|\|\s*)(?:(?i:{_T})\s+)?(?:Số|SỐ|số)(?:\s+hiệu)?\s*:?\s*({_NUM})")  # "QUYẾT ĐỊNH Số:" too
 _TYPE_LABEL_RE = re.compile(rf"^({_T})\s+số\s*:", re.IGNORECASE)
 _TYPE_LINE_RE = re.compile(rf"^(?:{_T})\b", re.IGNORECASE)  # "QUYẾT ĐỊNH", "BỘ LUẬT DÂN SỰ": the type, not a body
 _PLACE_DATE_RE = re.compile(
