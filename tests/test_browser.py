@@ -49,3 +49,16 @@ def test_ask_stream_click_citation_and_screenshot(browser, live_app, width, heig
     assert scroll_width <= width + 1, f"horizontal scrolling at {width}px"
     assert elapsed < 30
     page.close()
+
+
+def test_the_question_box_stops_at_the_question_limit(browser, live_app):
+    """A pasted megabyte had reached the server's 413 and shown Gradio's bare English "Error"."""
+    limit = live_app[1].settings.max_question_chars
+    page = browser.new_page()
+    page.goto(live_app[0] + "/", wait_until="domcontentloaded")
+    box = page.locator('textarea[data-testid="textbox"]').first
+    box.wait_for(timeout=30_000)
+    box.click()
+    page.keyboard.insert_text("ă" * (limit + 500))  # as a paste arrives
+    assert len(box.input_value()) == limit
+    page.close()
