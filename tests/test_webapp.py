@@ -491,8 +491,11 @@ def test_a_rebuilt_index_is_swapped_in_while_the_chat_keeps_answering(retriever,
     try:
         old, version, header = service.assistant, service.health()["index_version"], _header(service)
         assert "24 tháng" not in final(service, question, session="before")
+        assert service.health()["index_current"] is True
         (tmp_path / "luat-thu-nghiem.txt").write_text(NEW_LAW, encoding="utf-8")
         add_document(tmp_path / "luat-thu-nghiem.txt", data)
+        service.check_corpus()
+        assert service.health()["index_current"] is False  # documents on disk that nothing answers from yet
         build = threading.Thread(target=build_index, args=(settings,),
                                  kwargs={"embedder": retriever.embedder, "progress": False})
         build.start()
@@ -504,6 +507,8 @@ def test_a_rebuilt_index_is_swapped_in_while_the_chat_keeps_answering(retriever,
             time.sleep(0.1)
         assert service.assistant is not old and service.health()["index_version"] != version
         assert _header(service) != header  # the page's scope line follows, at the next page load
+        service.check_corpus()
+        assert service.health()["index_current"] is True
         after = final(service, question, session="after")
         assert "24 tháng" in after and "Điều 2, khoản 1" in after
         record = service.feedback.find_answer(_message_id(after), "after")

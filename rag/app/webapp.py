@@ -127,6 +127,7 @@ class ChatService:
         self.assistant = assistant or Assistant(settings)
         self.feedback = FeedbackStore(settings.feedback_db, timeout=settings.feedback_timeout)
         self.feedback_ok = True  # False after a failed write until a write succeeds again (/health: "degraded")
+        self.index_current: bool | None = None  # the loaded index is of the corpus as it is now (/health)
         self.session_limit = RateLimiter(settings.session_questions_per_minute, settings.session_question_burst)
         self.address_limit = RateLimiter(settings.address_questions_per_minute, settings.address_question_burst)
         self.feedback_limit = RateLimiter(settings.feedback_per_minute, max(1, int(settings.feedback_per_minute // 2)))
@@ -145,6 +146,7 @@ class ChatService:
         """Load the index and the embedding model; check that the feedback store can be written."""
         self.assistant.warm_up()
         self.loaded = True
+        self.check_corpus()
         try:
             self._store_call(self.feedback.check)
         except FeedbackUnavailable:
@@ -350,6 +352,20 @@ class ChatService:
                 self.reload_index()
             except Exception:  # noqa: BLE001 - keep answering from the loaded index; try again next time
                 log.exception("index reload failed; still answering from the loaded index")
+            self.check_corpus()
+
+    def check_corpus(self) -> None:
+        """Whether the loaded index is of the corpus as it is now: false after `rag add --no-build`, a
+        hand edit or a build that failed, until a build of the new corpus is loaded. Why: /health
+        said "ok" while the documents on disk were not the ones answered from."""
+        from rag.documents.corpus import corpus_hash
+
+        try:
+            current = corpus_hash(self.settings.data_dir)
+        except Exception:  # noqa: BLE001 - a corpus being edited or unreadable: unknown, not an error
+            self.index_current = None
+            return
+        self.index_current = current == self.assistant.retriever.index.manifest.get("corpus_hash")
 
     def reload_index(self) -> bool:
         """When `index/current` holds another build than the loaded one, build a fresh Assistant on it
@@ -403,7 +419,7 @@ class ChatService:
         return {"status": status, "index_loaded": self.loaded,
                 "model_loaded": retriever.embedder.loaded, "units": index.get("units", 0),
                 "index_version": {"corpus_hash": index.get("corpus_hash", "")[:12], "built_at": index.get("built_at")},
-                "llm_available": ok, "llm": why, "llm_warm_up": self.llm_state,
+                "index_current": self.index_current, "llm_available": ok, "llm": why, "llm_warm_up": self.llm_state,
                 "feedback": "ok" if self.feedback_ok else "degraded"}
 
 
