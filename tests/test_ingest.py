@@ -141,6 +141,20 @@ def test_add_then_remove_leaves_the_manifest_as_it_was(data, law_docx):
     assert [p.read_bytes() for p in (data / REMOVED_DIR).glob("*-99-2024-qh15.txt")] == [added]  # kept, not lost
 
 
+def test_a_removal_whose_text_cannot_be_kept_aside_still_removes_and_loses_nothing(data, law_docx, monkeypatch):
+    import rag.documents.ingest as ingest
+
+    add_document(law_docx, data)
+
+    def full_disk(*a, **k):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(ingest, "_keep", full_disk)
+    assert remove_document(LAW_NUMBER, data)["doc_id"] == LAW_NUMBER
+    assert LAW_NUMBER not in [e["doc_id"] for e in manifest(data)["documents"]]
+    assert (data / "99-2024-qh15.txt").is_file()  # left where it was, unlisted
+
+
 def test_remove_unknown_document_is_a_clear_key_error(data):
     with pytest.raises(KeyError, match="Không có văn bản nào có mã"):
         remove_document("1/2000/QH10", data)

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import re
 import time
 import unicodedata
@@ -47,6 +48,7 @@ _KIND_OF_TYPE = {"Luật": "law", "Bộ luật": "law", "Hiến pháp": "law", "
                  "Thông tư": "circular", "Quyết định": "decision"}
 _RESERVED_FILES = ("manifest.json", "glossary.json")
 LOCK_FILE = ".corpus.lock"
+log = logging.getLogger(__name__)
 # The longest law (Luật Đất đai 2024) is 0.7 M characters; a text three times longer is no single
 # legal document, and one such file (a 15 MB page of one paragraph) had kept the rebuild busy for
 # half an hour.
@@ -285,9 +287,14 @@ def _file_name(doc_id: str, corpus_dir: Path, entries: list[dict], old: dict | N
 
 
 def _remove_unlisted(corpus_dir: Path, file: str | None, entries: list[dict]) -> None:
-    """Move `file` to REMOVED_DIR unless another manifest entry still names it."""
+    """Move `file` to REMOVED_DIR unless another manifest entry still names it. When it cannot be
+    kept (no room, no permission) it stays where it is: a file no entry names is harmless."""
     if file and Path(file).name == file and all(e.get("file") != file for e in entries):
-        kept = _keep(corpus_dir, file)
+        try:
+            kept = _keep(corpus_dir, file)
+        except OSError as e:
+            log.warning("%s left in the corpus folder: it could not be kept aside (%s)", file, e.strerror)
+            return
         if kept:
             (corpus_dir / file).unlink(missing_ok=True)
 
