@@ -52,6 +52,7 @@ def _lexicon() -> dict:
         "ambiguous": {fold(k): v["rules"] for k, v in raw["ambiguous"].items()},
         "number_units": {unit: to for unit, (to, _why) in raw["number_units"].items()},
         "fillers": (*raw["start"], *raw["end"]),
+        "filler_keys": sorted({key(p) for p in (*raw["start"], *raw["end"])}, key=len, reverse=True),
     }
 
 
@@ -107,8 +108,7 @@ def _strip_clauses(tokens: list[str]) -> list[str]:
 
 def _only_fillers(folded: list[str]) -> bool:
     """Whether a clause is made of openers and closers alone: "cho e hỏi vs", "ad ơi"."""
-    lex = _lexicon()
-    phrases = sorted({*lex["start"], *lex["end"]}, key=len, reverse=True)
+    phrases = _lexicon()["filler_keys"]
     while folded:
         phrase = next((p for p in phrases if tuple(folded[:len(p)]) == p), None)
         if phrase is None:
