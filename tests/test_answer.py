@@ -430,6 +430,8 @@ def test_a_greeting_gets_an_introduction_not_clauses(assistant):
     assert not ans.citations and ans.text.startswith("Xin chào! Tôi là trợ lý tra cứu Thông tư 10/2025/TT-BKHCN")
     thanks = assistant.ask("cảm ơn nhiều nhé", mode="extractive")
     assert not thanks.citations and thanks.text.startswith("Rất vui được giúp bạn.")
+    polite = assistant.ask("dạ em cảm ơn ad nhiều ạ", mode="extractive")
+    assert polite.text.startswith("Rất vui được giúp bạn.") and polite.understood == ""  # no "understood as" line
     asked = assistant.ask("Xin chào, Trung tâm TĐC có nhiệm vụ gì?", mode="extractive")
     assert not asked.abstained and asked.citations
 

@@ -167,7 +167,7 @@ class Assistant:
                  retrieval.confidence, sum(timings.values()))
         yield Answer(question, query.text, result.text, self.citations_for(result.units), result.abstained, result.mode,
                      with_lists(retrieval.units, result.units), retrieval.confidence, timings, result.note,
-                     understood=query.text if query.changed else "", caution=caution)
+                     understood=query.text if query.changed and not query.smalltalk else "", caution=caution)
 
     # --- steps --------------------------------------------------------------------------------
     def _resolve_mode(self, mode: str) -> str:
