@@ -228,6 +228,11 @@ def plain_name(name: str) -> str:
     return " ".join(re.sub(r"[,;]|\s[-–]\s|(?<!\w)và(?!\w)", " ", name).split())
 
 
+def thousands(n: int) -> str:
+    """12345678 → "12.345.678": thousands as Vietnamese writes them (in messages, never in quotes)."""
+    return f"{n:,}".replace(",", ".")
+
+
 def whole_words(*phrases: str) -> str:
     """A regex matching any of `phrases` as a whole word sequence, longest first. "&" counts as a
     word character, so "TĐC" is not found inside "TĐC&CL"."""

@@ -541,8 +541,11 @@ def test_a_huge_unit_is_shown_cut_in_the_sources_panel_and_a_real_one_whole():
 
     article = "Điều 3. Giải thích từ ngữ\n" + "1. Thuật ngữ được hiểu như sau. " * 400  # ~13k characters
     assert _panel_quote(page(article)) == article.replace("\n", "<br>")
-    huge = page("kiểm định cân điện tử chợ đêm " * 300_000)
+    text = "kiểm định cân điện tử, chợ đêm " * 300_000
+    huge = page(text)
     assert len(huge) < PANEL_QUOTE_CHARS + 2_000 and "ký tự trong văn bản)" in huge
+    shown = _panel_quote(huge)
+    assert text.startswith(shown[:shown.index(" … (còn")])  # the part shown is verbatim, commas and all
 
 
 def _panel_quote(page: str) -> str:

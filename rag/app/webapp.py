@@ -36,6 +36,7 @@ from rag.app.feedback import COMMENT_CHARS, FeedbackStore
 from rag.app.limits import LLMGate, RateLimiter
 from rag.query.question import BadQuestion, clean_question
 from rag.settings import ANSWER_MODES, Settings, get_settings
+from rag.text import thousands
 
 log = logging.getLogger(__name__)
 FEEDBACK_NOT_FOUND = "Không tìm thấy câu trả lời để ghi nhận góp ý."
@@ -551,7 +552,7 @@ def _shown(quote: str) -> str:
     if len(quote) <= PANEL_QUOTE_CHARS:
         return quote
     head = quote[:PANEL_QUOTE_CHARS].rsplit(" ", 1)[0]
-    return f"{head} … (còn {len(quote) - len(head):,} ký tự trong văn bản)".replace(",", ".")
+    return f"{head} … (còn {thousands(len(quote) - len(head))} ký tự trong văn bản)"
 
 
 def _header(service: ChatService) -> str:

@@ -41,7 +41,7 @@ from rag.documents.corpus import NEWS_KINDS, Document, load_documents, load_mani
 from rag.documents.metadata import extract_metadata, stated_number
 from rag.documents.parse import parse_document
 from rag.documents.readers import read_document
-from rag.text import fold
+from rag.text import fold, thousands
 
 PARAGRAPH_KINDS = ("news", "other")  # may be added without any "Điều": indexed as paragraphs
 _KIND_OF_TYPE = {"Luật": "law", "Bộ luật": "law", "Hiến pháp": "law", "Nghị định": "decree",
@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 # half an hour.
 MAX_TEXT_CHARS = 2_000_000
 REMOVED_DIR = ".removed"  # removed and replaced texts, kept: recover one by adding it again
+HEAD_CHARS = 3000  # a text's opening, where its "Số:" line is
 MAX_DOC_ID_CHARS = 100  # a doc_id names a file: 300 characters failed with the system's English message
 
 
@@ -100,8 +101,8 @@ def _add(path: Path, corpus_dir: Path, doc_id: str | None, title: str | None, ki
     doc_id, title, kind = (_flag(doc_id, "--doc-id"), _flag(title, "--title"), _flag(kind, "--kind"))
     text = unicodedata.normalize("NFC", read_document(path))
     if len(text) > MAX_TEXT_CHARS:
-        raise ValueError(f"Tệp {path.name}: văn bản quá dài ({_count(len(text))} ký tự; tối đa "
-                         f"{_count(MAX_TEXT_CHARS)}). Hãy tách thành nhiều văn bản.")
+        raise ValueError(f"Tệp {path.name}: văn bản quá dài ({thousands(len(text))} ký tự; tối đa "
+                         f"{thousands(MAX_TEXT_CHARS)}). Hãy tách thành nhiều văn bản.")
     meta = extract_metadata(text)
     warnings: list[str] = []
 
@@ -211,25 +212,14 @@ def _duplicates(corpus_dir: Path, others: list[dict], text: str, number: str | N
     out = []
     for e in others:
         try:
-            same_text = (corpus_dir / e["file"]).read_text(encoding="utf-8").strip() == text.strip()
+            other = (corpus_dir / e["file"]).read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
-        if same_text:
+        if other.strip() == text.strip():
             out.append(f"Văn bản {e['doc_id']} trong kho có cùng nội dung: câu trả lời sẽ trích dẫn cả hai.")
-        elif number and (e["doc_id"] == number or stated_number(_head_of(corpus_dir / e["file"])) == number):
+        elif number and (e["doc_id"] == number or stated_number(other[:HEAD_CHARS]) == number):
             out.append(f"Văn bản {e['doc_id']} trong kho có cùng số hiệu {number}.")
     return out
-
-
-def _count(n: int) -> str:
-    """12.345.678: thousands as Vietnamese writes them."""
-    return f"{n:,}".replace(",", ".")
-
-
-def _head_of(path: Path, chars: int = 3000) -> str:
-    """The opening of a text file, where its "Số:" line is."""
-    with path.open(encoding="utf-8", errors="replace") as fh:
-        return fh.read(chars)
 
 
 def _check_doc_id(doc_id: str) -> None:
