@@ -106,11 +106,17 @@ def smalltalk(text: str, fillers: Iterable[str] = ()) -> str:
         for phrase in phrases[kind]:
             rest, n = re.subn(whole_words(phrase), " ", rest)
             kinds |= {kind} if n else set()
-    for phrase in sorted({*phrases["particles"], *(fold(f) for f in fillers)}, key=len, reverse=True):
+    for phrase in _smalltalk_fillers(tuple(fillers)):
         rest = re.sub(whole_words(phrase), " ", rest)
     if re.search(r"\w", rest) or not kinds:
         return ""
     return "thanks" if kinds == {"thanks"} else "greeting"
+
+
+@functools.lru_cache(maxsize=4)
+def _smalltalk_fillers(fillers: tuple[str, ...]) -> list[str]:
+    """The particles and `fillers`, folded, longest first: sorted once, not per message."""
+    return sorted({*lexicon()["smalltalk"]["particles"], *(fold(f) for f in fillers)}, key=len, reverse=True)
 
 
 def _keyed(text: str) -> tuple[str, bool]:
