@@ -476,3 +476,11 @@ def test_a_complete_question_after_one_on_another_body_is_answered_as_asked(assi
     after = assistant.ask("cho e hỏi kiem dinh can o dau vay ad", history, mode="extractive")
     assert [c.label for c in after.citations] == [c.label for c in alone.citations]
     assert "Điều 7, khoản 2, điểm c" in [c.label for c in after.citations]
+
+
+@pytest.mark.parametrize("question", ["Thông tư 10 có bao nhiêu điều?", "thong tu nay co may chuong vay ad"])
+def test_a_question_about_the_documents_structure_is_answered_from_its_outline(assistant, question):
+    ans = assistant.ask(question)
+    assert not ans.abstained and not ans.citations  # no clause says how many articles there are
+    assert ans.text.startswith("Thông tư 10/2025/TT-BKHCN có 12 điều, chia thành 4 chương:")
+    assert "Điều 10. Hiệu lực thi hành" in ans.text and "“" not in ans.text  # headings listed, nothing quoted

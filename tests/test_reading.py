@@ -54,3 +54,13 @@ def test_a_number_stated_in_a_document_s_own_text_is_known_whatever_its_doc_id()
 ])
 def test_a_message_that_only_greets_or_thanks_is_small_talk(reader, message, kind):
     assert reader.read(message).smalltalk == kind
+
+
+@pytest.mark.parametrize("question, outline", [
+    ("Luật phòng chống tác hại của rượu bia có bao nhiêu điều?", True),
+    ("luat 44/2019/QH14 gom nhung chuong nao", True),
+    ("Luật phòng chống tác hại của rượu bia cấm những điều gì?", False),  # asks what it forbids
+])
+def test_a_question_about_how_a_named_document_is_built(reader, question, outline):
+    q = reader.read(question)
+    assert q.documents == ("44/2019/QH14",) and q.outline is outline

@@ -1,7 +1,8 @@
 """The one answer API used by the CLI, the chat app and the eval: `Assistant.ask` / `Assistant.stream`.
 
 Pipeline: validate the question → read it once (`Query`: follow-ups made standalone, informal
-wording resolved, accents restored) → retrieve → refuse when retrieval is not confident or the
+wording resolved, accents restored) → retrieve → a question about how the documents are built
+("có bao nhiêu điều?") is answered from their outline → refuse when retrieval is not confident or the
 question names a department the documents do not cover → answer (extractive, or LLM whose
 citations are validated, with an extractive fallback) → `Answer`.
 
@@ -22,12 +23,13 @@ import time
 from collections.abc import Generator, Iterator
 from dataclasses import asdict, dataclass, field
 
-from rag.answers import extractive
+from rag.answers import extractive, outline
 from rag.answers.extractive import Library
 from rag.answers.grounding import DOC_NUMBER, ground, neutralize, validate_citations
 from rag.answers.scope import Scope
 from rag.documents.parse import Unit
 from rag.query.question import clean_question
+from rag.query.reading import Query
 from rag.search.nodes import token_counter
 from rag.search.retriever import Retrieval, Retriever, ScoredUnit, unit_record
 from rag.settings import ANSWER_MODES, Settings
@@ -149,7 +151,10 @@ class Assistant:
         t_retrieve = (time.perf_counter() - t0) * 1000
         timings: dict[str, float] = {"retrieve": t_retrieve}
         caution = ""
-        if self._should_abstain(retrieval):
+        if described := self._outline(retrieval.query):
+            result = _Result(described, [], "extractive")
+            yield result.text
+        elif self._should_abstain(retrieval):
             result = _Result(self._refusal(retrieval), [], mode, abstained=True)
             yield result.text
         else:
@@ -163,10 +168,11 @@ class Assistant:
             if caution:
                 result = dataclasses.replace(result, text=f"{caution}\n\n{result.text}")
         timings["answer"] = (time.perf_counter() - t0) * 1000 - t_retrieve
+        confidence = 1.0 if described else retrieval.confidence  # an outline is read, not searched
         log.info("answered mode=%s abstained=%s conf=%.2f %.0fms", result.mode, result.abstained,
-                 retrieval.confidence, sum(timings.values()))
+                 confidence, sum(timings.values()))
         yield Answer(question, query.text, result.text, self.citations_for(result.units), result.abstained, result.mode,
-                     with_lists(retrieval.units, result.units), retrieval.confidence, timings, result.note,
+                     with_lists(retrieval.units, result.units), confidence, timings, result.note,
                      understood=query.text if query.changed and not query.smalltalk else "", caution=caution)
 
     # --- steps --------------------------------------------------------------------------------
@@ -186,6 +192,13 @@ class Assistant:
         if not history or mode != "llm" or not self.llm_backend().condenses:
             return None
         return self.llm_backend().condense(question, list(history))
+
+    def _outline(self, query: Query) -> str:
+        """The documents' outline for a question about how they are built ("có bao nhiêu điều?"),
+        else "". Not when it also names an address ("Điều 15"), a number no document has, or is small talk."""
+        if not query.outline or query.reference or query.unknown_document or query.smalltalk:
+            return ""
+        return outline.describe(self.library, query.documents)
 
     def _should_abstain(self, retrieval: Retrieval) -> bool:
         q = retrieval.query

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from rag.documents.corpus import DocumentInfo
 from rag.documents.glossary import Body, Glossary
-from rag.documents.parse import Unit
+from rag.documents.parse import CRUMB, Unit
 from rag.query.words import content_words, strip_question_words
 from rag.search.retriever import Retrieval, ScoredUnit
 from rag.search.scoring import first_of_each_body
@@ -171,7 +171,7 @@ def _heading(unit: Unit, library: Library) -> str:
         return f"{body.display} — {body.role_label}" if body.role_label else body.display
     if unit.article is None:
         return f"Phần mở đầu của {doc.name}"
-    heading = next((p for p in unit.breadcrumb.split(" › ") if p.startswith(f"Điều {unit.article}.")), unit.label)
+    heading = next((p for p in unit.breadcrumb.split(CRUMB) if p.startswith(f"Điều {unit.article}.")), unit.label)
     return heading.rstrip(". ")  # an article without a title (the Constitution's) is "Điều 27", not "Điều 27."
 
 

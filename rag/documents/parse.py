@@ -31,6 +31,9 @@ _ALIAS = re.compile(r"\(([^()]*?)gọi tắt là ([^()]+?)\)")
 _NAMED = re.compile(r"có tên gọi là (.+?)(?: hoặc tên gọi khác|,?\s*$)")
 
 
+CRUMB = " › "  # between the parts of a breadcrumb: document › chapter › section › article › clause
+
+
 @dataclass
 class Unit:
     """One citable unit. `start`/`end` index the raw source text; `text` is that slice."""
@@ -87,7 +90,7 @@ def _regulation_units(doc: Document) -> list[Unit]:
     short_doc = DocumentInfo(doc.doc_id, doc.kind, doc.title).name
 
     def crumbs(*extra: str) -> str:
-        return " › ".join(p for p in (short_doc, chapter, section, *extra) if p)
+        return CRUMB.join(p for p in (short_doc, chapter, section, *extra) if p)
 
     def open_unit(kind: str, start: int, end: int, **addr) -> Unit:
         label = unit_label(addr.get("article"), addr.get("clause"), addr.get("point"))
@@ -113,7 +116,7 @@ def _regulation_units(doc: Document) -> list[Unit]:
             cl = pt = None
         elif art and (m := _CLAUSE.match(line)):
             cl = open_unit("clause", start, end, article=art.article, clause=int(m.group(1)), parent=art.uid)
-            cl.breadcrumb = crumbs(art.breadcrumb.split(" › ")[-1], f"khoản {m.group(1)}. {_short(m.group(2))}")
+            cl.breadcrumb = crumbs(art.breadcrumb.split(CRUMB)[-1], f"khoản {m.group(1)}. {_short(m.group(2))}")
             art.children.append(cl.uid)
             pt = None
         elif art and (m := _POINT.match(line)):

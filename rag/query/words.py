@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable
 from pathlib import Path
 
+from rag.documents.metadata import DOC_TYPES
 from rag.text import fold, has_diacritics, normalize, whole_words
 
 LEXICON_FILE = Path(__file__).with_name("lexicon.json")
@@ -91,6 +92,22 @@ def asks_who(question: str) -> bool:
 def asks_list(question: str) -> bool:
     """"Hồ sơ gồm những gì", "các trường hợp nào": the answer should quote the whole list."""
     return bool(lexicon()["list"].search(normalize(question)))
+
+
+# "có bao nhiêu điều", "gồm mấy chương", "gồm những điều nào", "mục lục" (folded): the structural
+# units are a closed set (phần, chương, mục, điều), so this is grammar, not a list of questions.
+_OUTLINE = re.compile(r"(?:\bgom\s+)?(?:\b(?:tat ca|tong cong)\s+)?\b(?:bao nhieu|may|nhung|cac)\s+"
+                      r"(?:phan|chuong|muc|dieu)\b(?:\s+(?:nao|gi|tat ca|tong cong|het))*|\bmuc luc\b")
+_DOCUMENT_WORDS = re.compile(r"\b(?:van ban|{})(?:\s+nay)?\b".format("|".join(fold(t) for t in DOC_TYPES)))
+
+
+def asks_outline(text: str) -> bool:
+    """"Thông tư 10 có bao nhiêu điều?", "luật này gồm những chương nào": a question about how a
+    document is built, answered from its outline. `text` is the question with the documents it
+    names taken out; nothing else may remain but scaffolding and document words ("văn bản này"),
+    so "khi ly hôn cần lưu ý những điều gì?" and "bao nhiêu điều kiện" stay questions of content."""
+    rest, n = _OUTLINE.subn(" ", fold(text))
+    return n > 0 and not content_words(_DOCUMENT_WORDS.sub(" ", rest))
 
 
 def smalltalk(text: str, fillers: Iterable[str] = ()) -> str:

@@ -1,0 +1,54 @@
+"""The answer to a question about how the documents are built ("Thông tư 10 có bao nhiêu điều?",
+"luật này gồm những chương nào"), from their outlines (`rag.documents.outline`).
+
+Why not retrieval: no clause says how many articles its document has. Searched, "Thông tư 10 có
+bao nhiêu điều?" found Điều 10 ("Thông tư này có hiệu lực …") and quoted it at confidence 0.85.
+The answer cites no unit: it lists the documents' own heading lines, verbatim, as places to look.
+
+Example:
+    >>> print(describe(library, ("10/2025/TT-BKHCN",)))
+    Thông tư 10/2025/TT-BKHCN có 12 điều, chia thành 4 chương:
+    - Chương I. SỞ KHOA HỌC VÀ CÔNG NGHỆ (Điều 1–2)
+      - Điều 1. Vị trí, chức năng
+      …
+"""
+from __future__ import annotations
+
+from rag.answers.extractive import Library
+from rag.documents.outline import Group, article_heading, outline
+
+# A document of up to this many articles has each article's heading listed; a longer one is shown
+# by its chapters (or its first and last article): 689 headings of the civil code are no answer.
+LISTED_ARTICLES = 40
+
+
+def _count(groups: list[Group]) -> str:
+    """"12 điều, chia thành 4 chương" / "38 điều"."""
+    articles = sum(len(g.articles) for g in groups)
+    headed = [g for g in groups if g.heading]
+    return f"{articles} điều" + (f", chia thành {len(headed)} chương" if headed else "")
+
+
+def _detail(groups: list[Group]) -> list[str]:
+    """One line per chapter (with its articles' headings when the document is short), or one per article."""
+    articles = [a for g in groups for a in g.articles]
+    short = len(articles) <= LISTED_ARTICLES
+    if any(g.heading for g in groups):
+        return [line for g in groups for line in [f"- {g.heading or 'Không thuộc chương nào'} ({g.span})",
+                                                  *(f"  - {article_heading(a)}" for a in g.articles if short)]]
+    if short:
+        return [f"- {article_heading(a)}" for a in articles]
+    return [f"- từ {article_heading(articles[0])} đến {article_heading(articles[-1])}"]
+
+
+def describe(library: Library, doc_ids: tuple[str, ...]) -> str:
+    """The outline of each document in `doc_ids` (of every regulation loaded when none is named):
+    in full for one document, a line each for several. "" when there is no regulation to describe."""
+    docs = [library.document(d) for d in (doc_ids or tuple(library.documents))]
+    outlines = [(d, outline(library.units.values(), d.doc_id)) for d in docs if not d.is_news]
+    outlines = [(d, groups) for d, groups in outlines if groups]
+    if len(outlines) == 1:
+        doc, groups = outlines[0]
+        return "\n".join([f"{doc.name} có {_count(groups)}:", *_detail(groups)])
+    return "\n".join(["Các văn bản đã nạp:", *(f"- {d.name}: {_count(groups)}" for d, groups in outlines)]) \
+        if outlines else ""
