@@ -34,6 +34,25 @@ def test_a_changed_corpus_makes_the_index_stale(tmp_path, built_index):
         check_index(s)
 
 
+def test_the_corpus_stamp_changes_with_any_file_the_hash_reads(tmp_path, built_index):
+    import os
+    import shutil
+
+    from rag.documents.corpus import corpus_stamp, load_manifest
+
+    data = tmp_path / "data"
+    shutil.copytree(built_index.data_dir, data)
+    before = corpus_stamp(data)
+    assert corpus_stamp(data) == before  # nothing changed: /health does not hash again
+    news = data / load_manifest(data)[-1]["file"]
+    text = news.read_text(encoding="utf-8")
+    news.write_text(text.replace("a", "b", 1), encoding="utf-8")  # same size, new time
+    os.utime(news, ns=(1, 1))
+    assert corpus_stamp(data) != before
+    (data / "glossary.json").unlink()
+    assert len(corpus_stamp(data)) == len(before) - 1
+
+
 def test_a_corpus_edited_while_the_index_builds_leaves_it_stale(tmp_path, built_index, monkeypatch):
     """`rag remove` during another command's build: the index holds the document, so it must not be
     stamped with the corpus that no longer has it (a later `build --if-stale` had found it fresh)."""

@@ -129,6 +129,7 @@ class ChatService:
         self.feedback = FeedbackStore(settings.feedback_db, timeout=settings.feedback_timeout)
         self.feedback_ok = True  # False after a failed write until a write succeeds again (/health: "degraded")
         self.index_current: bool | None = None  # the loaded index is of the corpus as it is now (/health)
+        self._corpus: tuple[tuple, str] = ((), "")  # `corpus_stamp` and `corpus_hash` when last hashed
         self.session_limit = RateLimiter(settings.session_questions_per_minute, settings.session_question_burst)
         self.address_limit = RateLimiter(settings.address_questions_per_minute, settings.address_question_burst)
         self.feedback_limit = RateLimiter(settings.feedback_per_minute, max(1, int(settings.feedback_per_minute // 2)))
@@ -359,14 +360,16 @@ class ChatService:
         """Whether the loaded index is of the corpus as it is now: false after `rag add --no-build`, a
         hand edit or a build that failed, until a build of the new corpus is loaded. Why: /health
         said "ok" while the documents on disk were not the ones answered from."""
-        from rag.documents.corpus import corpus_hash
+        from rag.documents.corpus import corpus_hash, corpus_stamp
 
         try:
-            current = corpus_hash(self.settings.data_dir)
+            stamp = corpus_stamp(self.settings.data_dir)
+            if stamp != self._corpus[0]:  # hashed again only when a file's size or time changed
+                self._corpus = (stamp, corpus_hash(self.settings.data_dir))
         except Exception:  # noqa: BLE001 - a corpus being edited or unreadable: unknown, not an error
             self.index_current = None
             return
-        self.index_current = current == self.assistant.retriever.index.manifest.get("corpus_hash")
+        self.index_current = self._corpus[1] == self.assistant.retriever.index.manifest.get("corpus_hash")
 
     def reload_index(self) -> bool:
         """When `index/current` holds another build than the loaded one, build a fresh Assistant on it

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -137,6 +138,22 @@ def load_documents(data_dir: Path) -> list[Document]:
         docs.append(Document(e["doc_id"], e["file"], e["kind"], shown_title(e["doc_id"], e["title"]), text,
                              e.get("date"), e.get("source")))
     return docs
+
+
+def corpus_stamp(data_dir: Path) -> tuple:
+    """Size and modification time of what `corpus_hash` reads: a cheap "may have changed" for
+    callers that check often (`/health` every 10 s). Why not the hash each time: it reads every
+    document (10 MB for the 28 laws, 100 MB at ten times that)."""
+    files = [data_dir / "manifest.json", data_dir / "glossary.json",
+             *(data_dir / e["file"] for e in load_manifest(data_dir))]
+    return tuple((f.name, st.st_size, st.st_mtime_ns) for f in files if (st := _stat(f)))
+
+
+def _stat(path: Path) -> os.stat_result | None:
+    try:
+        return path.stat()
+    except FileNotFoundError:
+        return None
 
 
 def corpus_hash(data_dir: Path) -> str:
