@@ -530,6 +530,15 @@ def test_sources_panel_folds_the_units_a_quote_refers_to():
     assert "1. Thời hạn &lt;24&gt; tháng." in page  # verbatim, escaped
 
 
+def test_nested_lines_of_an_answer_keep_their_indent_in_the_chat():
+    from rag.answers.assistant import Answer
+    from rag.app.webapp import render
+
+    page = render(Answer("q", "q", "X có 2 điều, chia thành 1 chương:\n- Chương I. A (Điều 1–2)\n  - Điều 1. B", [], False,
+                         "extractive"), "m1")
+    assert "- Chương I. A (Điều 1–2)<br>&nbsp;&nbsp;&nbsp;&nbsp;- Điều 1. B" in page
+
+
 def test_a_huge_unit_is_shown_cut_in_the_sources_panel_and_a_real_one_whole():
     """A one-paragraph page of megabytes had made each answer citing it megabytes of HTML."""
     from rag.answers.assistant import Answer, Citation

@@ -87,6 +87,7 @@ def render(answer: Answer, msg_id: str) -> str:
     """Answer text with [n] as links, then a sources panel (nothing for abstentions)."""
     text = html.escape(answer.text)
     text = re.sub(r"\[(\d+)\]", lambda m: f'<a class="cite" href="#src-{msg_id}-{m.group(1)}">[{m.group(1)}]</a>', text)
+    text = re.sub(r"(?m)^ +", lambda m: "&nbsp;" * 2 * len(m.group(0)), text)  # nested items (an outline's) stay nested
     parts = [f'<div data-msg="{msg_id}">' + text.replace("\n", "<br>") + "</div>"]
     if answer.understood:
         parts.insert(0, f'<div class="understood">Câu hỏi được hiểu là: “{html.escape(answer.understood)}”</div>')
