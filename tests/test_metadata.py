@@ -338,3 +338,19 @@ def test_replaced_documents_listed_under_the_clause():
 def test_a_mixed_case_title_keeps_its_wrapped_lines(heading, title):
     text = "\n".join(["ỦY BAN NHÂN DÂN TỈNH X", "Số: 12/2026/QĐ-UBND", "QUYẾT ĐỊNH", *heading, "Điều 1. Phạm vi"])
     assert extract_metadata(text).title == title
+
+
+def test_the_documents_a_text_replaces_or_ends_are_read_from_its_articles():
+    from rag.documents.metadata import replaced_numbers
+
+    articles = ("Điều 2. Hiệu lực thi hành\n1. Quyết định này có hiệu lực thi hành từ ngày 01 tháng 4 năm 2026.\n"
+                "2. Quyết định này thay thế Quyết định số 15/2019/QĐ-UBND ngày 08 tháng 4 năm 2019.")
+    assert replaced_numbers(articles) == ("15/2019/QĐ-UBND",)
+    assert replaced_numbers("Điều 1. Phạm vi điều chỉnh\nQuyết định số 15/2019/QĐ-UBND quy định …") == ()
+
+
+def test_a_news_item_is_named_only_by_an_official_number():
+    from rag.documents.corpus import DocumentInfo
+
+    assert DocumentInfo("120/HD-SGDĐT", "news", "Hướng dẫn tuyển sinh lớp 10").names == ("120/HD-SGDĐT",)
+    assert DocumentInfo("son-la-trung-tam", "news", "Sơn La thành lập trung tâm").names == ()

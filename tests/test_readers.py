@@ -376,3 +376,21 @@ def test_damaged_pdf_is_refused(tmp_path):
     path = tmp_path / "hong.pdf"
     path.write_bytes(b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\n")
     assert "PDF" in unreadable(path)
+
+
+def test_a_hyphen_pdfium_takes_for_a_line_break_one_stays_a_hyphen(tmp_path):
+    """PDFium reports "NĐ-CP" wrapped in a narrow header cell as "NĐ\\ufffeCP": the document's number
+    became "38/2026/NĐ" and every citation showed it cut."""
+    html, pdf = tmp_path / "nd.html", tmp_path / "nd.pdf"
+    html.write_text('<!doctype html><html><head><meta charset="utf-8"></head><body style="font: 12pt \'DejaVu Serif\'">'
+                    '<p style="width:3.6cm">Số: 38/2026/NĐ-CP</p><p>Điều 1. Phạm vi điều chỉnh</p></body></html>',
+                    encoding="utf-8")
+    print_to_pdf(html, pdf, tmp_path / "chromium-profile")
+    assert read_document(pdf).split("\n")[0] == "Số: 38/2026/NĐ-CP"
+
+
+def test_a_year_wrapped_onto_its_own_line_is_joined_back():
+    """"2026." alone on a line is no clause number: the effective date had been cut from its year."""
+    full = "1. Nghị định này có hiệu lực thi hành từ ngày 01 tháng 3 năm"
+    assert join_pdf_lines([full, "2026.", "2. Nghị định này thay thế Nghị định số 33/2023/NĐ-CP."]).split("\n") == [
+        f"{full} 2026.", "2. Nghị định này thay thế Nghị định số 33/2023/NĐ-CP."]

@@ -182,7 +182,12 @@ def source_name(unit: Unit, library: Library) -> str:
     if library.document(unit.doc_id).is_news:
         return _heading(unit, library)
     body = library.body(unit)
-    return f"{body.short}, {unit.label}" if body else f"{library.document(unit.doc_id).name}, {unit.label}"
+    return f"{body.short}, {unit.label}" if body else f"{library.document(unit.doc_id).name}, {address(unit)}"
+
+
+def address(unit: Unit) -> str:
+    """"Điều 4, khoản 2", or "Điều 4, khoản 2 của Quy định kèm theo" in a text a decision issues."""
+    return f"{unit.label} của {unit.annex}" if unit.annex else unit.label
 
 
 def lead_in(unit: Unit, library: Library) -> str:
@@ -218,7 +223,7 @@ def compose(question: str, units: list[Unit], library: Library, settings: Settin
             lead = lead_in(u, library)
             prefix = f"{lead}: " if lead and lead not in shown else ""
             shown.add(lead)
-            where = u.label if len(laws) <= 1 else f"{u.label} — {library.document(u.doc_id).name}"
+            where = address(u) if len(laws) <= 1 else f"{address(u)} — {library.document(u.doc_id).name}"
             label = f" ({where})" if u.kind != "paragraph" else ""
             limit = max(settings.list_chars, settings.fragment_chars) if whole_lists and u.children \
                 else settings.fragment_chars

@@ -23,10 +23,17 @@ LISTED_ARTICLES = 40
 
 
 def _count(groups: list[Group]) -> str:
-    """"12 điều, chia thành 4 chương" / "38 điều"."""
-    articles = sum(len(g.articles) for g in groups)
-    headed = [g for g in groups if g.heading]
-    return f"{articles} điều" + (f", chia thành {len(headed)} chương" if headed else "")
+    """"12 điều, chia thành 4 chương" / "38 điều"; a decision's own articles, then each text it
+    issues: "3 điều; Quy định kèm theo có 13 điều, chia thành 3 chương"."""
+    texts: dict[str, list[Group]] = {}
+    for g in groups:
+        texts.setdefault(g.articles[0].annex, []).append(g)
+    parts = []
+    for annex, gs in texts.items():
+        chapters = sum(g.heading.removeprefix(annex).strip(" ›") != "" for g in gs)
+        count = f"{sum(len(g.articles) for g in gs)} điều" + (f", chia thành {chapters} chương" if chapters else "")
+        parts.append(f"{annex} có {count}" if annex else count)
+    return "; ".join(parts)
 
 
 def _detail(groups: list[Group]) -> list[str]:

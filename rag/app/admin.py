@@ -163,6 +163,7 @@ def parsed_report(result: dict, corpus_dir: Path) -> dict:
     """What `add_document` stored, as the admin should check it: number, dates, counts of chapters,
     articles, clauses and points, the article headings, warnings."""
     from rag.documents.corpus import Document, shown_title
+    from rag.documents.outline import article_heading
     from rag.documents.parse import parse_document
 
     text = (Path(corpus_dir) / result["file"]).read_text(encoding="utf-8")
@@ -177,7 +178,8 @@ def parsed_report(result: dict, corpus_dir: Path) -> dict:
         "chapters": sum(bool(_CHAPTER.match(line.strip())) for line in text.splitlines()),
         "articles": kinds["article"], "clauses": kinds["clause"], "points": kinds["point"],
         "paragraphs": kinds["paragraph"], "units": len(units),
-        "article_headings": [u.text.split("\n", 1)[0][:160] for u in units if u.kind == "article"][:300],
+        "article_headings": [(f"{u.annex}: " if u.annex else "") + article_heading(u)[:160]
+                             for u in units if u.kind == "article"][:300],
         "warnings": list(result.get("warnings") or []),
     }
 

@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from rag.text import plain_name
+from rag.text import DOCUMENT_NUMBER, plain_name
 
 NEWS_KINDS = ("news",)  # parsed as paragraphs; every other kind as articles
 UNTITLED = "Văn bản chưa có tiêu đề"
@@ -94,9 +94,11 @@ class DocumentInfo:
     @property
     def names(self) -> tuple[str, ...]:
         """How a question may name the document: its number, its title (with and without "và" and
-        commas), and "<type> <first number>" ("Thông tư 10", "Nghị định 150")."""
+        commas), and "<type> <first number>" ("Thông tư 10", "Nghị định 150"). A news article only
+        by an official number ("120/HD-SGDĐT", a guidance with no article added as paragraphs): its
+        title is a headline, not a name anyone asks by."""
         if self.is_news:
-            return ()
+            return (self.doc_id,) if re.fullmatch(DOCUMENT_NUMBER, self.doc_id) else ()
         title = self.title if self.doc_id not in self.title else self.name
         out = [self.doc_id, title, plain_name(title)]
         m = re.match(r"(\d+)/(\d{4})", self.doc_id)

@@ -28,6 +28,7 @@ Usage:
 """
 from __future__ import annotations
 
+import collections
 import dataclasses
 import json
 import logging
@@ -142,6 +143,9 @@ def _add(path: Path, corpus_dir: Path, doc_id: str | None, title: str | None, ki
     if not units:
         raise ValueError(f"Tệp {path.name}: không có đoạn văn nào đủ dài để tìm kiếm (mỗi đoạn cần ít nhất 15 từ; "
                          f"đoạn ngắn hơn được coi là chú thích ảnh, tên tác giả); văn bản không được thêm.")
+    for annex, n in collections.Counter(u.annex for u in units if u.kind == "article" and u.annex).items():
+        warnings.append(f"Văn bản có phần ban hành kèm theo, đánh số điều lại từ đầu ({annex}: {n} điều); "
+                        f"các điều của phần này được trích dẫn là “Điều N của {annex}”.")
     if old is not None:
         warnings.append(f"Văn bản {doc_id} đã có trong kho: bản cũ được thay thế.")
     warnings += _duplicates(corpus_dir, [e for e in entries if e is not old], text, meta.number)

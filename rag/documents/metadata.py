@@ -153,6 +153,12 @@ def stated_number(text: str) -> str | None:
     return _number(_clean_lines(text)[:HEADER_LINES])
 
 
+def replaced_numbers(text: str) -> tuple[str, ...]:
+    """The numbers of the documents `text` replaces or ends ("Quyết định này thay thế Quyết định số
+    15/2019/QĐ-UBND …"), e.g. over a document's articles."""
+    return _replaces(_clean_lines(text), None)
+
+
 # --- text helpers ---------------------------------------------------------------------------
 
 def _clean_lines(text: str) -> list[str]:

@@ -5,6 +5,14 @@ the legal address, the breadcrumb and character offsets of every unit; the quote
 `doc.text[start:end]`, verbatim. Points keep the letters as written (Điều 9 khoản 2 has no
 point e in the source, and the parse does not invent one).
 
+A decision that issues a regulation carries both: its own Điều 1-3, the signature block ("Nơi
+nhận:", which ends the last article), then "QUY ĐỊNH … (Ban hành kèm theo Quyết định …)" whose
+articles count from 1 again. Articles numbered from 1 again belong to an annex (`Unit.annex`,
+"Quy định kèm theo"): each address stays unique and a citation says which text it is in. A clause
+or point whose address the document already has (an amending article quoting another law's "1."
+and "a)", or a typo: two "đ)" in one clause) continues the unit before it: two units with one
+address had made one of them unreachable.
+
 Example:
     >>> units = parse_document(doc)            # doc: rag.documents.corpus.Document of the circular
     >>> u = next(u for u in units if u.label == "Điều 7, khoản 2, điểm k")
@@ -27,6 +35,11 @@ _SECTION = re.compile(r"^Mục (\d+)\.?\s*(.*)$")
 _ARTICLE = re.compile(r"^Điều (\d+)\.\s*(.*)$")
 _CLAUSE = re.compile(r"^(\d+)\.\s+(.*)$")
 _POINT = re.compile(rf"^({'|'.join(POINT_LETTERS)})\)\s+(.*)$")
+_END_MATTER = re.compile(r"^Nơi nhận\s*:")  # the recipients and the signature follow the last article
+# The heading of a text issued with a decision, on its own line: "QUY ĐỊNH", "QUY CHẾ" … (the
+# drafting conventions' types of attached texts), or the line "(Ban hành kèm theo …)".
+_ANNEX_TYPE = re.compile(r"^(QUY ĐỊNH|QUY CHẾ|ĐIỀU LỆ|QUY TRÌNH|HƯỚNG DẪN|CHƯƠNG TRÌNH|KẾ HOẠCH|ĐỀ ÁN)$")
+_ANNEX_LINE = re.compile(r"^\(?\s*Ban hành kèm theo", re.IGNORECASE)
 _ALIAS = re.compile(r"\(([^()]*?)gọi tắt là ([^()]+?)\)")
 _NAMED = re.compile(r"có tên gọi là (.+?)(?: hoặc tên gọi khác|,?\s*$)")
 
@@ -53,6 +66,7 @@ class Unit:
     parent: str | None = None
     children: list[str] = field(default_factory=list)
     own_text: str = ""  # text not inside a child: what is indexed for this unit
+    annex: str = ""  # the text issued with the document its address is in ("Quy định kèm theo"); "" for its own
     refs: list[str] = field(default_factory=list)  # units of the same document its text refers to
 
     def contains(self, other: "Unit") -> bool:
@@ -84,19 +98,27 @@ def _lines(text: str):
 
 def _regulation_units(doc: Document) -> list[Unit]:
     units: list[Unit] = []
-    chapter = section = ""
+    chapter = section = annex = ""
     art = cl = pt = None  # current Unit objects
     pending_chapter: list[str] | None = None
+    annex_type = ""  # the type of an attached text announced since the last article ("Quy định")
+    closing = False  # after "Nơi nhận:": recipients and signature, until the next article
+    last_article = 0
+    taken: set[str] = set()  # uids opened so far: an address written twice is one unit
     short_doc = DocumentInfo(doc.doc_id, doc.kind, doc.title).name
 
     def crumbs(*extra: str) -> str:
-        return CRUMB.join(p for p in (short_doc, chapter, section, *extra) if p)
+        return CRUMB.join(p for p in (short_doc, annex, chapter, section, *extra) if p)
+
+    def uid_of(**addr) -> str:
+        label = unit_label(addr.get("article"), addr.get("clause"), addr.get("point"))
+        return f"{doc.doc_id}#{annex + ': ' if annex else ''}{label}"
 
     def open_unit(kind: str, start: int, end: int, **addr) -> Unit:
         label = unit_label(addr.get("article"), addr.get("clause"), addr.get("point"))
-        uid = f"{doc.doc_id}#{label or kind}"
-        u = Unit(uid, doc.doc_id, kind, label, "", "", start, end, **addr)
+        u = Unit(uid_of(**addr), doc.doc_id, kind, label, "", "", start, end, annex=annex, **addr)
         units.append(u)
+        taken.add(u.uid)
         return u
 
     for start, end, line in _lines(doc.text):
@@ -111,34 +133,59 @@ def _regulation_units(doc: Document) -> list[Unit]:
             section, cl, pt = line, None, None
             continue
         if m := _ARTICLE.match(line):
-            art = open_unit("article", start, end, article=int(m.group(1)))
+            if int(m.group(1)) <= last_article:  # numbered from 1 again: an attached text
+                annex = _annex_name(annex_type or "Văn bản", {u.annex for u in units})
+            last_article = int(m.group(1))
+            art = open_unit("article", start, end, article=last_article)
             art.breadcrumb = crumbs(line)
             cl = pt = None
-        elif art and (m := _CLAUSE.match(line)):
+            annex_type, closing = "", False
+        elif art and _END_MATTER.match(line):
+            art = cl = pt = None
+            closing = True
+            _preamble_unit(units, doc.doc_id, start, end, "Nơi nhận, chữ ký", short_doc)
+            continue
+        elif art and (m := _CLAUSE.match(line)) and uid_of(article=art.article, clause=int(m.group(1))) not in taken:
             cl = open_unit("clause", start, end, article=art.article, clause=int(m.group(1)), parent=art.uid)
             cl.breadcrumb = crumbs(art.breadcrumb.split(CRUMB)[-1], f"khoản {m.group(1)}. {_short(m.group(2))}")
             art.children.append(cl.uid)
             pt = None
-        elif art and (m := _POINT.match(line)):
+        elif art and (m := _POINT.match(line)) and uid_of(article=art.article, clause=cl.clause if cl else None,
+                                                          point=m.group(1)) not in taken:
             owner = cl or art
             pt = open_unit("point", start, end, article=art.article, clause=cl.clause if cl else None,
                            point=m.group(1), parent=owner.uid)
             pt.breadcrumb = owner.breadcrumb
             owner.children.append(pt.uid)
         elif art is None:
-            label = _preamble_label(line)
             if re.fullmatch(r"[-_=\s]+", line):
                 continue
-            if units and units[-1].label == label and label != "Căn cứ ban hành":
-                units[-1].end = end  # header lines of one block form one unit
-                continue
-            u = open_unit("preamble", start, end)
-            u.uid, u.label, u.breadcrumb = f"{doc.doc_id}#preamble-{len(units)}", label, short_doc
+            if t := _ANNEX_TYPE.match(line):
+                annex_type, closing = t.group(1).capitalize(), False
+            elif _ANNEX_LINE.match(line):
+                closing = False
+            _preamble_unit(units, doc.doc_id, start, end, "Nơi nhận, chữ ký" if closing else _preamble_label(line),
+                           short_doc)
             continue
         for u in (art, cl, pt):  # every open ancestor now ends at this line
             if u is not None:
                 u.end = end
     return units
+
+
+def _annex_name(kind: str, taken: set[str]) -> str:
+    """"Quy định kèm theo", or "Quy định kèm theo (2)" for a second attached text of that type."""
+    name = f"{kind} kèm theo"
+    return name if name not in taken else f"{name} ({sum(t.startswith(name) for t in taken) + 1})"
+
+
+def _preamble_unit(units: list[Unit], doc_id: str, start: int, end: int, label: str, breadcrumb: str) -> None:
+    """A line outside the articles: joined to the unit before it when both carry the same label
+    (the header lines of one block form one unit), except legal bases, one unit each."""
+    if units and units[-1].kind == "preamble" and units[-1].label == label and label != "Căn cứ ban hành":
+        units[-1].end = end
+        return
+    units.append(Unit(f"{doc_id}#preamble-{len(units)}", doc_id, "preamble", label, breadcrumb, "", start, end))
 
 
 def _preamble_label(line: str) -> str:

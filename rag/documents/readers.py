@@ -46,10 +46,11 @@ MIN_LETTERS_PER_PAGE = 20
 MAX_DOCX_UNZIPPED_MB = 200  # a full 20 MB upload of Word XML inflated ~10×; a zip bomb is far more (_unzipped_bytes)
 MAX_DOCX_TEXT_MB = 25  # word/document.xml alone: 15× the largest law's (Luật Đất đai, 1.6 MB); 190 MB took 95 s and 2.1 GB
 
-# Lines that start a new unit in a Vietnamese legal text: never glued to the line before.
+# Lines that start a new unit in a Vietnamese legal text: never glued to the line before. A clause
+# number has at most three digits: "2026." is a year a PDF line wrap left alone on its line.
 _POINT_LETTERS = "abcdđeghiklmnopqrstuvxy"
 _STRUCTURE_RE = re.compile(
-    rf"^(?:Điều\s+\d+[a-zđ]?\s*\.|Chương\b|Mục\b|Phần\s+thứ\b|\d+(?:\.\d+)*\.(?:\s|$)"
+    rf"^(?:Điều\s+\d+[a-zđ]?\s*\.|Chương\b|Mục\b|Phần\s+thứ\b|\d{{1,3}}(?:\.\d{{1,3}})*\.(?:\s|$)"
     rf"|[{_POINT_LETTERS}]\)|[-+•–—]\s)",
     re.IGNORECASE,
 )
@@ -228,7 +229,8 @@ def _page_lines(page) -> list[str]:
     """The page's text layer as lines, without page numbers, print stamps and URLs at its edges."""
     textpage = page.get_textpage()
     try:
-        lines = normalize_text(textpage.get_text_range()).split("\n")
+        # PDFium writes U+FFFE for a hyphen it takes for a line-break one ("NĐ-CP" read "NĐ\ufffeCP")
+        lines = normalize_text(textpage.get_text_range().replace("\ufffe", "-")).split("\n")
     finally:
         textpage.close()
         page.close()

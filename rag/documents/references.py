@@ -74,18 +74,18 @@ def _addresses(m: re.Match, here: Unit, amending: bool) -> list[tuple[int | None
 def resolve_references(units: list[Unit]) -> None:
     """Set `refs` on every unit of one document: the uids of the units its own text refers to
     (in order of first mention, never itself or a unit that contains it)."""
-    by_address = {(u.article, u.clause, u.point): u for u in units if u.article is not None}
+    by_address = {(u.annex, u.article, u.clause, u.point): u for u in units if u.article is not None}
     for u in units:
         if u.article is None:
             continue
-        heading = by_address[(u.article, None, None)].own_text.split("\n", 1)[0]
+        heading = by_address[(u.annex, u.article, None, None)].own_text.split("\n", 1)[0]
         amending = bool(_AMENDS.search(heading) and re.search(_DOC_TYPES, heading))
         found: list[str] = []
         for m in _REFERENCE.finditer(u.own_text):
             if not (m.group("clauses") or m.group("articles")):
                 continue
             for address in _addresses(m, u, amending):
-                target = by_address.get(address)
+                target = by_address.get((u.annex, *address))  # "Điều 3 của Quy định này": the same text
                 if target and not target.contains(u) and target.uid not in found:
                     found.append(target.uid)
         u.refs = found

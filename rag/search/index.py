@@ -36,7 +36,7 @@ from rag.settings import Settings
 from rag.text import accent_table, fold, folded_terms, passage_words, plain_name, vietnamese_words
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 11  # 11: accent n-grams within phrases only, not across bodies' plain names or punctuation
+FORMAT_VERSION = 12  # 12: units carry their annex; an address written twice is one unit
 _LIBS = ("faiss-cpu", "bm25s", "sentence-transformers", "llama-index-core", "pyvi", "torch")
 
 
@@ -163,12 +163,18 @@ class LoadedIndex:
 
     def at(self, reference: dict, documents: tuple[str, ...] = ()) -> list[Unit]:
         """Every unit at an explicit address ({"article": 7, "clause": 2, "point": "k"}) in the
-        documents named (in any document when none is named); [] without an article."""
+        documents named (in any document when none is named); [] without an article. In a decision
+        that issues a regulation, "Điều 2" is the decision's own (read first), "Điều 9" the one of
+        the regulation when the decision has no Điều 9."""
         if "article" not in reference:
             return []
         want = (reference.get("article"), reference.get("clause"), reference.get("point"))
-        return [u for u in self.units.values() if u.kind in ("article", "clause", "point")
-                and (u.article, u.clause, u.point) == want and (not documents or u.doc_id in documents)]
+        found = [u for u in self.units.values() if u.kind in ("article", "clause", "point")
+                 and (u.article, u.clause, u.point) == want and (not documents or u.doc_id in documents)]
+        first = {}  # per document, the text the address is read in: its own articles, else its first annex
+        for u in sorted(found, key=lambda u: u.start):
+            first.setdefault(u.doc_id, u.annex)
+        return [u for u in found if u.annex == first[u.doc_id]]
 
     def preamble(self, doc_id: str, labels: tuple[str, ...]) -> list[Unit]:
         """The first preamble unit of `doc_id` under each of `labels` (folded: "so hieu, ngay ban

@@ -1,0 +1,85 @@
+"""A decision that issues a regulation: its own articles, the signature block, then the regulation's
+articles numbered from 1 again. Every unit keeps a unique address; citations say which text."""
+from rag.documents.corpus import Document
+from rag.documents.parse import parse_document
+from rag.search.index import LoadedIndex
+
+DECISION = """ỦY BAN NHÂN DÂN TỈNH HÀ TĨNH
+Số: 27/2026/QĐ-UBND
+QUYẾT ĐỊNH
+Ban hành Quy định quản lý nuôi chó, mèo
+Điều 1. Ban hành kèm theo Quyết định này Quy định quản lý nuôi chó, mèo trên địa bàn tỉnh.
+Điều 2. Hiệu lực thi hành
+1. Quyết định này có hiệu lực thi hành từ ngày 01 tháng 4 năm 2026.
+2. Quyết định này thay thế Quyết định số 15/2019/QĐ-UBND.
+Điều 3. Trách nhiệm thi hành
+Chánh Văn phòng Ủy ban nhân dân tỉnh chịu trách nhiệm thi hành Quyết định này./.
+Nơi nhận:
+- Như Điều 3;
+- Lưu: VT.
+TM. ỦY BAN NHÂN DÂN
+CHỦ TỊCH
+Trần Văn Bình
+QUY ĐỊNH
+Quản lý nuôi chó, mèo trên địa bàn tỉnh
+(Ban hành kèm theo Quyết định số 27/2026/QĐ-UBND)
+Chương I
+QUY ĐỊNH CHUNG
+Điều 1. Phạm vi điều chỉnh
+Quy định này quy định việc đăng ký, tiêm phòng chó, mèo.
+Điều 2. Đăng ký nuôi chó
+1. Chủ nuôi chó phải đăng ký với Ủy ban nhân dân cấp xã.
+2. Hồ sơ đăng ký gồm giấy tờ quy định tại khoản 1 Điều này và:
+a) Tờ khai;
+b) Ảnh chụp chó nuôi;
+b) Giấy chứng nhận tiêm phòng.
+"""
+
+
+def _units():
+    return parse_document(Document("27/2026/QĐ-UBND", "qd.txt", "decision", "Quyết định 27/2026/QĐ-UBND", DECISION))
+
+
+def test_the_decision_and_its_regulation_each_keep_their_articles():
+    units = _units()
+    articles = [(u.annex, u.label) for u in units if u.kind == "article"]
+    assert articles == [("", "Điều 1"), ("", "Điều 2"), ("", "Điều 3"),
+                        ("Quy định kèm theo", "Điều 1"), ("Quy định kèm theo", "Điều 2")]
+    assert len({u.uid for u in units}) == len(units)  # two "Điều 1" had been one uid: one of them unreachable
+    regulation_2 = next(u for u in units if u.uid == "27/2026/QĐ-UBND#Quy định kèm theo: Điều 2")
+    assert regulation_2.breadcrumb.startswith("Quyết định 27/2026/QĐ-UBND › Quy định kèm theo › Chương I.")
+
+
+def test_the_signature_block_ends_the_last_article():
+    units = _units()
+    article_3 = next(u for u in units if u.uid == "27/2026/QĐ-UBND#Điều 3")
+    assert article_3.text.endswith("thi hành Quyết định này./.")
+    assert any(u.kind == "preamble" and u.label == "Nơi nhận, chữ ký" and "Trần Văn Bình" in u.text for u in units)
+
+
+def test_references_stay_in_their_text_and_a_repeated_address_is_one_unit():
+    units = _units()
+    clause = next(u for u in units if u.uid == "27/2026/QĐ-UBND#Quy định kèm theo: Điều 2, khoản 2")
+    assert clause.refs == ["27/2026/QĐ-UBND#Quy định kèm theo: Điều 2, khoản 1"]  # not the decision's Điều 2
+    point_b = [u for u in units if u.label == "Điều 2, khoản 2, điểm b"]
+    assert len(point_b) == 1 and point_b[0].text.endswith("Giấy chứng nhận tiêm phòng.")  # the second "b)" kept in it
+
+
+def test_an_address_is_read_in_the_decision_first_then_in_its_regulation():
+    units = {u.uid: u for u in _units()}
+    index = LoadedIndex(units, [], None, None, None, None, {}, {})
+    assert [u.uid for u in index.at({"article": 2})] == ["27/2026/QĐ-UBND#Điều 2"]
+    index = LoadedIndex({k: u for k, u in units.items() if "Quy định" in k or u.article != 2}, [], None, None, None,
+                        None, {}, {})
+    assert [u.uid for u in index.at({"article": 2, "clause": 1})] == ["27/2026/QĐ-UBND#Quy định kèm theo: Điều 2, khoản 1"]
+
+
+def test_adding_such_a_decision_says_how_its_regulation_is_cited(tmp_path):
+    from rag.documents.ingest import add_document
+
+    (tmp_path / "qd.txt").write_text(DECISION, encoding="utf-8")
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    result = add_document(tmp_path / "qd.txt", corpus)
+    assert result["articles"] == 5
+    assert any("Quy định kèm theo: 2 điều" in w and "Điều N của Quy định kèm theo" in w for w in result["warnings"])
