@@ -71,7 +71,8 @@ def test_an_address_is_read_in_the_decision_first_then_in_its_regulation():
     assert [u.uid for u in index.at({"article": 2})] == ["27/2026/QĐ-UBND#Điều 2"]
     index = LoadedIndex({k: u for k, u in units.items() if "Quy định" in k or u.article != 2}, [], None, None, None,
                         None, {}, {})
-    assert [u.uid for u in index.at({"article": 2, "clause": 1})] == ["27/2026/QĐ-UBND#Quy định kèm theo: Điều 2, khoản 1"]
+    assert [u.uid for u in index.at({"article": 2, "clause": 1})] == [
+        "27/2026/QĐ-UBND#Quy định kèm theo: Điều 2, khoản 1"]
 
 
 def test_adding_such_a_decision_says_how_its_regulation_is_cited(tmp_path):

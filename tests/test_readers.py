@@ -76,6 +76,22 @@ def test_docx_paragraphs_in_order_with_table_rows(tmp_path):
     assert unicodedata.is_normalized("NFC", text)
 
 
+def test_word_s_automatic_numbering_is_written_out(tmp_path):
+    """Clauses typed with Word's numbering had lost their "1.", so citations stopped at "Điều 1"."""
+    import docx
+
+    document = docx.Document()
+    document.add_paragraph("Điều 1. Giờ hoạt động")
+    document.add_paragraph("Chợ đêm hoạt động từ 17 giờ đến 23 giờ.", style="List Number")
+    document.add_paragraph("Dịp Tết, chợ đêm hoạt động đến 01 giờ sáng.", style="List Number")
+    document.add_paragraph("Các mặt hàng bị cấm:")
+    document.add_paragraph("Pháo nổ.", style="List Bullet")
+    document.save(tmp_path / "qd.docx")
+    assert read_document(tmp_path / "qd.docx").split("\n") == [
+        "Điều 1. Giờ hoạt động", "1. Chợ đêm hoạt động từ 17 giờ đến 23 giờ.",
+        "2. Dịp Tết, chợ đêm hoạt động đến 01 giờ sáng.", "Các mặt hàng bị cấm:", "- Pháo nổ."]
+
+
 def test_docx_extension_upper_case(tmp_path):
     path = make_docx(tmp_path / "THONG-TU.DOCX")
     assert read_document(path).startswith("THÔNG TƯ\nChương I\n")

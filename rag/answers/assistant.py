@@ -244,7 +244,7 @@ class Assistant:
             doc = self.library.document(u.doc_id)
             date = doc.date if doc.is_news else doc.effective
             refs = tuple(Referenced(r.label, r.text) for r in map(self.library.units.get, u.refs) if r)
-            name = f"{u.annex} {doc.name}" if u.annex else doc.name  # "Quy định kèm theo Quyết định 27/2026/QĐ-UBND"
+            name = f"{u.annex} {doc.name}" if u.annex else doc.name  # "Quy định kèm theo Quyết định 27/…"
             out.append(Citation(i, u.doc_id, u.article, u.clause, u.point, u.label, u.text, u.breadcrumb,
                                 doc.title, date, name, refs))
         return out
