@@ -84,3 +84,30 @@ def test_adding_such_a_decision_says_how_its_regulation_is_cited(tmp_path):
     result = add_document(tmp_path / "qd.txt", corpus)
     assert result["articles"] == 5
     assert any("Quy định kèm theo: 2 điều" in w and "Điều N của Quy định kèm theo" in w for w in result["warnings"])
+
+
+WORD_HEADER = """ỦY BAN NHÂN DÂN
+TỈNH HÀ TĨNH
+-------
+Số: 27/2026/QĐ-UBND
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+---------------
+Hà Tĩnh, ngày 16 tháng 3 năm 2026
+QUYẾT ĐỊNH
+Ban hành Quy định quản lý nuôi chó, mèo
+Điều 1. Ban hành kèm theo Quyết định này Quy định quản lý nuôi chó, mèo.
+"""
+
+
+def test_a_two_column_header_read_row_by_row_keeps_number_date_and_issuer():
+    """A Word table's header puts the motto between the number and the date: "ban hành ngày nào?"
+    had quoted the number alone, and the issuer was not found."""
+    from rag.documents.metadata import extract_metadata
+
+    units = parse_document(Document("27/2026/QĐ-UBND", "qd.txt", "decision", "Quyết định 27/2026/QĐ-UBND", WORD_HEADER))
+    dated = [u for u in units if u.label == "Số hiệu, ngày ban hành"]
+    assert len(dated) == 1 and dated[0].text.startswith("Số: 27/2026/QĐ-UBND")
+    assert dated[0].text.endswith("Hà Tĩnh, ngày 16 tháng 3 năm 2026")
+    meta = extract_metadata(WORD_HEADER)
+    assert (meta.issuer, meta.issued) == ("Ủy ban nhân dân tỉnh Hà Tĩnh", "2026-03-16")

@@ -361,8 +361,8 @@ def _issuer_block(header: list[str]) -> list[str]:
     for line in header:
         motto = _MOTTO_RE.search(line)
         before = line[:motto.start()].strip(" |\t") if motto else line
-        if before and not _SEPARATOR_RE.match(before):
-            block = block + [before] if _is_caps(before) else []
+        if before and not _SEPARATOR_RE.match(before) and not before.startswith("Số:"):  # a Word table's
+            block = block + [before] if _is_caps(before) else []  # left column: issuer, then the number
         if motto:
             return block
     opening = list(itertools.takewhile(lambda x: _is_caps(x) and not _SEPARATOR_RE.match(x), header))

@@ -164,8 +164,10 @@ def _regulation_units(doc: Document) -> list[Unit]:
                 annex_type, closing = t.group(1).capitalize(), False
             elif _ANNEX_LINE.match(line):
                 closing = False
-            _preamble_unit(units, doc.doc_id, start, end, "Nơi nhận, chữ ký" if closing else _preamble_label(line),
-                           short_doc)
+            label = "Nơi nhận, chữ ký" if closing else _preamble_label(line)
+            if label == NUMBER_AND_DATE and _after_the_motto(units, doc.text):
+                del units[-1]  # the number, the motto and the date: one block of the header
+            _preamble_unit(units, doc.doc_id, start, end, label, short_doc)
             continue
         for u in (art, cl, pt):  # every open ancestor now ends at this line
             if u is not None:
@@ -188,12 +190,26 @@ def _preamble_unit(units: list[Unit], doc_id: str, start: int, end: int, label: 
     units.append(Unit(f"{doc_id}#preamble-{len(units)}", doc_id, "preamble", label, breadcrumb, "", start, end))
 
 
+NUMBER_AND_DATE = "Số hiệu, ngày ban hành"
+_MOTTO = re.compile(r"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM|Độc lập - Tự do - Hạnh phúc", re.IGNORECASE)
+
+
 def _preamble_label(line: str) -> str:
     if line.startswith("Căn cứ"):
         return "Căn cứ ban hành"
     if line.startswith("Số:") or re.match(r".*ngày \d+ tháng \d+ năm \d{4}$", line):
-        return "Số hiệu, ngày ban hành"
+        return NUMBER_AND_DATE
     return "Phần mở đầu"
+
+
+def _after_the_motto(units: list[Unit], text: str) -> bool:
+    """Whether the header so far ends with the number line, then only the national motto: a
+    two-column header (a Word table) read row by row puts the motto between the number and the
+    place and date, which then joins the number's unit. "Quyết định … ban hành ngày nào?" had
+    quoted the number alone."""
+    return (len(units) >= 2 and units[-2].label == NUMBER_AND_DATE and units[-1].kind == "preamble"
+            and bool(_MOTTO.search(text[units[-1].start:units[-1].end]))
+            and not _MOTTO.sub("", text[units[-1].start:units[-1].end]).strip(" -\n"))
 
 
 def _news_units(doc: Document) -> list[Unit]:
