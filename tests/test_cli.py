@@ -132,6 +132,14 @@ def test_eval_writes_a_report_with_charts(capsys, built_index, tmp_path):
     assert {"by_kind.png", "latency.png"} <= {p.name for p in report.parent.glob("*.png")}
 
 
+def test_eval_of_questions_written_for_another_corpus_says_so(capsys, built_index, tmp_path):
+    golden = tmp_path / "laws.jsonl"
+    golden.write_text('{"id": "l1", "question": "Tuổi kết hôn?", "kind": "law", "abstain": false, "mention": [], '
+                      '"gold": [{"doc_id": "52/2014/QH13", "article": 8, "clause": null, "point": null}]}\n', encoding="utf-8")
+    code, _, err = run(capsys, ["eval", "--golden", str(golden), "--reports-dir", str(tmp_path)])
+    assert code == 1 and err.startswith("Lỗi: 1 câu hỏi") and "l1: 52/2014/QH13 Điều 8" in err and "RAG_DATA_DIR" in err
+
+
 def test_eval_judge_without_an_llm_is_a_one_line_error(capsys, monkeypatch, built_index, tmp_path):
     monkeypatch.setenv("RAG_LLM_MODEL_PATH", str(tmp_path / "absent.gguf"))
     code, _, err = run(capsys, ["eval", "--quick", "--judge", "--reports-dir", str(tmp_path)])

@@ -49,11 +49,37 @@ def test_cmd_eval_names_the_report_after_its_golden_file(metrics, tmp_path, monk
     golden = tmp_path / "holdout.jsonl"
     golden.write_text('{"id": "a", "question": "Hỏi?", "gold": [], "kind": "who", "abstain": false, "mention": []}\n',
                       encoding="utf-8")
-    monkeypatch.setattr(cli, "_assistant", lambda: None)
+    monkeypatch.setattr(cli, "_assistant", _fake_assistant)
     monkeypatch.setattr(evaluate, "run_eval", lambda *a, **kw: metrics)
+    monkeypatch.setenv("RAG_DATA_DIR", "../shared/laws")
     cli.main(["eval", "--golden", str(golden), "--reports-dir", str(tmp_path / "reports")])
     out = capsys.readouterr().out
     assert re.search(r"reports/\d{8}-\d{6}-holdout-extractive/report\.md", out)
+    cli.main(["eval", "--quick", "--golden", str(golden), "--reports-dir", str(tmp_path / "reports")])
+    report_md = Path(capsys.readouterr().out.strip().splitlines()[-1].removeprefix("Báo cáo: "))
+    assert re.fullmatch(r"\d{8}-\d{6}-holdout-quick-extractive", report_md.parent.name)  # not a full run's name
+    assert "Lệnh: `RAG_DATA_DIR=../shared/laws " in report_md.read_text(encoding="utf-8")  # run again as it ran
+
+
+def test_key_phrases_are_matched_with_their_accents_and_a_refusal_names_nothing():
+    from rag.answers.assistant import Answer
+    from rag.evaluation.evaluate import Item, answer_metrics, mentions
+
+    assert mentions("Sở Khoa học và Công nghệ chủ trì.", ["Sở"])
+    assert not mentions("về chuyển đổi số và cơ sở dữ liệu", ["Sở"])  # "số", and "sở" of "cơ sở"
+    assert mentions("Ủy ban nhân dân cấp xã quyết định.", ["ủy ban nhân dân cấp xã"])  # sentence case
+    item = Item("q", "Ai quản lý?", "who", False, [], [["Sở"]])
+    refusal = Answer("q", "q", "Xin lỗi, … về chuyển đổi số …", [], True, "extractive")
+    metrics = answer_metrics(refusal, item, [], {})
+    assert metrics["mention"] == 0.0 and "citation_validity" not in metrics  # no citation to validate
+    assert "mention" not in answer_metrics(refusal, Item("q", "?", "who", False, [], []), [], {})
+
+
+def test_the_same_article_number_of_two_documents_is_two_rows():
+    rows = [{**_row(i, "lookup", False, 30.0, 1.0), "doc_id": doc} for i, doc in enumerate(("52/2014/QH13", "91/2015/QH13"))]
+    rows.append({**_row(9, "lookup", False, 30.0, 1.0), "doc_id": "tin-bai", "article": None})
+    by_article = summarize(rows, "extractive", baselines=False)["by_article"]
+    assert set(by_article) == {"Điều 7 — 52/2014/QH13", "Điều 7 — 91/2015/QH13", "tin bài"}
 
 
 def _fake_assistant():

@@ -329,7 +329,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
     Example: python -m rag eval                  (full set, extractive mode, report in eval/reports/)
     Gate:    python -m rag eval --quick          (fixed subset; exit 1 below eval/thresholds.json)
     """
-    from rag.evaluation.evaluate import check_thresholds, load_golden, quick_subset, run_eval
+    from rag.evaluation.evaluate import check_thresholds, load_golden, quick_subset, run_eval, unknown_golds
     from rag.evaluation.report import write_report
     from rag.settings import ROOT
 
@@ -337,10 +337,15 @@ def cmd_eval(args: argparse.Namespace) -> int:
     if args.quick:
         items = quick_subset(items)
     assistant = _assistant()
+    if missing := unknown_golds(items, assistant.retriever.index.units):
+        print(f"Lỗi: {len(missing)} câu hỏi trong {args.golden.name} có đơn vị vàng không có trong kho văn bản đang nạp "
+              f"(đầu tiên: {missing[0]}). Hãy đặt RAG_DATA_DIR (và RAG_INDEX_DIR) tới kho của bộ câu hỏi này.",
+              file=sys.stderr)
+        return 1
     judge = assistant.llm_backend() if args.judge else None  # RuntimeError (no LLM) → "Lỗi: …", exit 1
-    metrics = run_eval(assistant, items, mode=args.mode, baselines=not (args.quick or args.no_baselines), progress=True, judge=judge)
-    command = "python -m rag eval " + " ".join(sys.argv[2:]) if len(sys.argv) > 2 else "python -m rag eval"
-    path = write_report(metrics, args.reports_dir, command, args.golden)
+    metrics = run_eval(assistant, items, mode=args.mode, baselines=not (args.quick or args.no_baselines), progress=True,
+                       judge=judge)
+    path = write_report(metrics, args.reports_dir, _command(), args.golden, quick=args.quick)
     h = metrics["headline"]
     print(" · ".join(f"{k}={v:.3f}" for k, v in h.items() if v is not None))
     print(f"Báo cáo: {path / 'report.md'}")
@@ -355,6 +360,16 @@ def cmd_eval(args: argparse.Namespace) -> int:
     for f in failed:
         print(f"DƯỚI NGƯỠNG: {f}", file=sys.stderr)
     return 1 if failed else 0
+
+
+# The settings a report's command line must show to be run again as it was (none of them a secret).
+_REPRODUCE = ("RAG_DATA_DIR", "RAG_INDEX_DIR", "RAG_EMBED_BACKEND", "RAG_CONFIG")
+
+
+def _command() -> str:
+    """The eval command as typed, after the corpus and index variables it ran with."""
+    env = " ".join(f"{k}={os.environ[k]}" for k in _REPRODUCE if os.environ.get(k))
+    return " ".join(p for p in (env, "python -m rag eval", " ".join(sys.argv[2:])) if p)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:

@@ -42,7 +42,8 @@ def _by_kind_figure(by_kind: dict, kinds: list[str]) -> Figure:
 
     fig, ax = plt.subplots(figsize=(9, 4))
     w = 0.27
-    for j, key in enumerate(("hit@1", "gold_cited", "mention")):
+    keys = [k for k in ("hit@1", "gold_cited", "mention") if any(by_kind[kind].get(k) is not None for kind in kinds)]
+    for j, key in enumerate(keys):  # no bar for a figure the set does not measure (mention without key phrases)
         ax.bar([i + (j - 1) * w for i in range(len(kinds))], [by_kind[k][key] or 0 for k in kinds], w,
                label=_TITLES[key])
     ax.set_xticks(range(len(kinds)), kinds, rotation=30, ha="right")
@@ -118,7 +119,7 @@ def _markdown(metrics: dict, charts: list[str], command: str) -> str:
     lines = [f"# Báo cáo đánh giá — chế độ `{metrics['mode']}`", "",
              f"Lệnh: `{command}` · {metrics['n']} câu hỏi ({metrics['n_in_scope']} trong phạm vi, "
              f"{metrics['n_out_of_scope']} ngoài phạm vi) · RSS đỉnh {metrics['peak_rss_mb']} MB{_load_phrase(metrics)}", "",
-             "## Chỉ số chính", "", "| chỉ số | giá trị |", "|---|---|"]
+             "## Chỉ số chính", "", _denominators(metrics), "", "| chỉ số | giá trị |", "|---|---|"]
     lines += [f"| {_TITLES.get(k, k)} (`{k}`) | {_fmt(h.get(k))} |" for k in HEADLINE]
     lines += [f"| Citation precision | {_fmt(h.get('citation_precision'))} |",
               f"| Citation recall | {_fmt(h.get('citation_recall'))} |",
@@ -154,6 +155,17 @@ def _markdown(metrics: dict, charts: list[str], command: str) -> str:
                   f"  - truy hồi: {', '.join(fl['retrieved'][:5])}", f"  - trích dẫn: {', '.join(fl['cited']) or '–'}",
                   f"  - trả lời: {' '.join(fl['answer'].split())[:300]}"]
     return "\n".join(lines) + "\n"
+
+
+def _denominators(metrics: dict) -> str:
+    """What each figure is a share of, so that no two are compared on different counts."""
+    h, n_in = metrics["headline"], metrics["n_in_scope"]
+    answered = n_in - round((h.get("false_refusal") or 0) * n_in)
+    return (f"Hit@k, MRR, nDCG, Recall, trích đúng điều khoản, nêu đúng thực thể (một câu bị từ chối tính là không nêu), "
+            f"citation recall và từ chối nhầm: trên {n_in} câu trong phạm vi. Trích dẫn hợp lệ, citation precision và "
+            f"số trích dẫn: trên {answered} câu trong phạm vi được trả lời (trích dẫn hợp lệ: những câu có trích dẫn). "
+            f"Từ chối ngoài phạm vi: trên {metrics['n_out_of_scope']} câu ngoài phạm vi. “–”: bộ câu hỏi không đo chỉ số đó "
+            "(ví dụ không ghi thực thể cần nêu).")
 
 
 def _load_phrase(metrics: dict) -> str:
@@ -198,9 +210,11 @@ def set_name(golden: Path) -> str:
     return re.sub(r"[^a-z0-9]+", "-", fold(golden.stem)).strip("-")
 
 
-def write_report(metrics: dict, reports_dir: Path, command: str, golden: Path | None = None) -> Path:
-    """Write the report folder `<timestamp>-<set>-<mode>` atomically; returns its path."""
-    parts = [time.strftime("%Y%m%d-%H%M%S"), set_name(golden) if golden else "", metrics["mode"]]
+def write_report(metrics: dict, reports_dir: Path, command: str, golden: Path | None = None,
+                 quick: bool = False) -> Path:
+    """Write the report folder `<timestamp>-<set>[-quick]-<mode>` atomically; returns its path."""
+    parts = [time.strftime("%Y%m%d-%H%M%S"), set_name(golden) if golden else "", "quick" if quick else "",
+             metrics["mode"]]
     final = reports_dir / "-".join(p for p in parts if p)
     with staged_dir(final) as tmp:
         charts = _charts(metrics, tmp)
