@@ -34,3 +34,11 @@ def test_memory_is_bounded_by_evicting_the_least_recent_key():
 def test_a_zero_rate_means_no_limit():
     limit = RateLimiter(per_minute=0, burst=1, clock=Clock())
     assert all(limit.allow("x") for _ in range(100))
+
+
+def test_a_size_limit_reads_as_the_pages_state_it():
+    """An upload over 20 MB had been told "tối đa 20480 KB" while the page said 20 MB."""
+    from rag.app.limits import REQUEST_TOO_LARGE, size_text
+
+    assert REQUEST_TOO_LARGE.format(limit=size_text(20 * 1024 * 1024)) == "Yêu cầu quá lớn: tối đa 20 MB."
+    assert size_text(64 * 1024) == "64 KB" and size_text(1536 * 1024) == "1536 KB"

@@ -81,7 +81,12 @@ class LLMGate:
         self._slots.release()
 
 
-REQUEST_TOO_LARGE = "Yêu cầu quá lớn: tối đa {limit} KB."
+REQUEST_TOO_LARGE = "Yêu cầu quá lớn: tối đa {limit}."
+
+
+def size_text(n: int) -> str:
+    """"20 MB" for an upload limit, "64 KB" for a chat request: as the pages state them."""
+    return f"{n // (1024 * 1024)} MB" if n >= 1024 * 1024 and n % (1024 * 1024) == 0 else f"{max(1, n // 1024)} KB"
 
 
 class BodyLimit:
@@ -132,4 +137,4 @@ class BodyLimit:
     async def _refuse(scope, receive, send, limit: int) -> None:
         from starlette.responses import JSONResponse
 
-        await JSONResponse({"detail": REQUEST_TOO_LARGE.format(limit=limit // 1024)}, status_code=413)(scope, receive, send)
+        await JSONResponse({"detail": REQUEST_TOO_LARGE.format(limit=size_text(limit))}, status_code=413)(scope, receive, send)

@@ -131,7 +131,8 @@ def _read_docx(data: bytes, name: str) -> str:
     import docx  # python-docx; imported here so .txt/.pdf reading does not need it
 
     if not _is_docx_zip(data):
-        raise _mismatch(name, "tài liệu Word .docx (hãy lưu tệp .doc cũ thành .docx)")
+        raise _fail(name, "nội dung không phải tài liệu Word .docx như phần mở rộng của tệp cho biết; tệp .doc cũ "
+                          "hãy mở bằng Word và lưu lại thành .docx.")
     total, text = _unzipped_bytes(data)
     if total > MAX_DOCX_UNZIPPED_MB * 1024 * 1024 or text > MAX_DOCX_TEXT_MB * 1024 * 1024:
         raise _fail(name, f"tệp .docx giải nén quá lớn (hơn {MAX_DOCX_UNZIPPED_MB} MB, hoặc phần văn bản hơn "
