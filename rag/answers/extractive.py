@@ -164,8 +164,8 @@ def sections(units: list[Unit], library: Library) -> list[Section]:
 
 def _heading(unit: Unit, library: Library) -> str:
     doc = library.document(unit.doc_id)
-    if doc.is_news:
-        return f"Theo bài «{doc.title}»" + (f" ({doc.date})" if doc.date else "")
+    if unit.kind == "paragraph":  # news, or a document without articles (a guidance), named as such
+        return f"Theo bài «{doc.title}»" + (f" ({doc.date})" if doc.date else "") if doc.is_news else doc.name
     body = library.body(unit)
     if body is not None:
         return f"{body.display} — {body.role_label}" if body.role_label else body.display
@@ -179,7 +179,7 @@ def source_name(unit: Unit, library: Library) -> str:
     """"Trung tâm TĐC, Điều 7, khoản 2, điểm k": where a unit comes from, for LLM context.
 
     The body's short name: every context token costs ~11 ms of prompt evaluation on 2 cores."""
-    if library.document(unit.doc_id).is_news:
+    if unit.kind == "paragraph":
         return _heading(unit, library)
     body = library.body(unit)
     return f"{body.short}, {unit.label}" if body else f"{library.document(unit.doc_id).name}, {address(unit)}"

@@ -39,8 +39,9 @@ class Scope:
         title = f"Trợ lý tra cứu {laws[0]}" if len(laws) == 1 else "Trợ lý tra cứu văn bản pháp luật"
         bodies = [b.name for b in library.glossary.bodies]
         description = f"Hỏi đáp về {phrase}" + (f": nhiệm vụ của {_join(bodies[:4])}…" if bodies else ".")
+        with_articles = {u.doc_id for u in library.units.values() if u.kind == "article"}
         examples = tuple(library.glossary.examples) or tuple(
-            f"Điều 1 {d.short_name} quy định gì?" for d in docs if not d.is_news)[:3]
+            f"Điều 1 {d.short_name} quy định gì?" for d in docs if d.doc_id in with_articles)[:3]
         suggestions = ("Tôi có thể trả lời về nội dung của các văn bản này."
                        + (f" Ví dụ: “{examples[0]}”" if examples else ""))
         caution = ("Lưu ý: các văn bản có thể không nói trực tiếp về mọi chi tiết trong câu hỏi; dưới đây là "

@@ -8,8 +8,8 @@ the one given, else the one the text states, else null with a warning (never the
 uploader chooses it, and the public chat shows the title; `corpus.shown_title` names it instead).
 
 A document whose parse has no article ("Điều 1. …") is refused unless its kind is "news" or
-"other": a text that is not a regulation is then indexed as paragraphs (the kind the parser
-reads as paragraphs, `corpus.NEWS_KINDS`) and the result says so in `warnings`.
+"other": a text that is not a regulation is then indexed as paragraphs, keeps its kind (a
+guidance is shown as a document, not as news) and the result says so in `warnings`.
 
 Both writes are atomic (`rag.atomic`); the text file is written before the manifest, so a crash
 leaves at worst an unlisted file, never a manifest naming a missing one. Every edit holds
@@ -135,11 +135,7 @@ def _add(path: Path, corpus_dir: Path, doc_id: str | None, title: str | None, ki
                 f"Tệp {path.name}: không tìm thấy điều nào (dòng bắt đầu bằng “Điều 1.”), nên không thể thêm "
                 f"như văn bản loại “{kind}”. Nếu đây không phải văn bản quy phạm, hãy thêm với loại “other” "
                 f"(lập chỉ mục theo đoạn văn) hoặc “news”.")
-        paragraph_kind = NEWS_KINDS[0]
-        warnings.append(f"Không tìm thấy điều nào (“Điều 1. …”): văn bản được lập chỉ mục theo đoạn văn "
-                        f"(loại “{paragraph_kind}” thay cho “{kind}”).")
-        kind = paragraph_kind
-        units = parse_document(Document(doc_id, file, kind, shown, text))
+        warnings.append("Không tìm thấy điều nào (“Điều 1. …”): văn bản được lập chỉ mục theo đoạn văn.")
     if not units:
         raise ValueError(f"Tệp {path.name}: không có đoạn văn nào đủ dài để tìm kiếm (mỗi đoạn cần ít nhất 15 từ; "
                          f"đoạn ngắn hơn được coi là chú thích ảnh, tên tác giả); văn bản không được thêm.")

@@ -232,8 +232,12 @@ def _fill_text(doc: Document, units: list[Unit]) -> None:
 
 
 def parse_document(doc: Document) -> list[Unit]:
-    """All units of one document, in reading order, with verbatim text and offsets."""
+    """All units of one document, in reading order, with verbatim text and offsets. A document with
+    no article ("Điều 1."), a guidance or a notice, is read as paragraphs like news, and keeps its
+    kind: it is shown as the document it is, not as a news item."""
     units = _news_units(doc) if doc.kind in NEWS_KINDS else _regulation_units(doc)
+    if doc.kind not in NEWS_KINDS and not any(u.kind == "article" for u in units):
+        units = _news_units(doc)
     _fill_text(doc, units)
     resolve_references(units)
     return units

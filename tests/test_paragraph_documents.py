@@ -1,0 +1,25 @@
+"""A document with no article (a guidance, a notice) is read as paragraphs, like news, and is still
+shown as the document it is: an outside tester's guidance had been answered "Theo các tin bài"."""
+from rag.answers.extractive import Library, compose
+from rag.answers.scope import Scope
+from rag.documents.corpus import Document, DocumentInfo
+from rag.documents.glossary import Glossary
+from rag.documents.parse import parse_document
+from rag.settings import load_settings
+
+GUIDANCE = """Hướng dẫn tuyển sinh vào lớp 10 năm học 2026-2027
+Số: 120/HD-SGDĐT. Sở Giáo dục và Đào tạo hướng dẫn tuyển sinh vào lớp 10 trung học phổ thông công lập năm học 2026-2027 như sau.
+Hồ sơ dự tuyển gồm phiếu đăng ký dự tuyển theo mẫu của Sở, bản sao giấy khai sinh hợp lệ, học bạ trung học cơ sở và giấy xác nhận ưu tiên nếu có.
+"""
+
+
+def test_a_guidance_is_paragraphs_and_answers_name_it_as_a_document():
+    doc = Document("120/HD-SGDĐT", "hd.txt", "other", "Hướng dẫn tuyển sinh lớp 10", GUIDANCE)
+    units = parse_document(doc)
+    assert [u.kind for u in units] == ["paragraph", "paragraph"]
+    info = DocumentInfo(doc.doc_id, doc.kind, doc.title)
+    library = Library({u.uid: u for u in units}, Glossary("", {}, (), {}, ()), {doc.doc_id: info})
+    lines = compose("Hồ sơ dự tuyển lớp 10 gồm những gì?", [units[1]], library, load_settings(env={}))
+    assert lines[0] == f"Theo {info.name}:" and lines[1].startswith(f"- {info.name}: “Hồ sơ dự tuyển")
+    assert "tin bài" not in "\n".join(lines) and "Theo bài" not in "\n".join(lines)
+    assert not any(e.startswith("Điều 1") for e in Scope.of(library).examples)  # it has no Điều 1
