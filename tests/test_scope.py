@@ -64,8 +64,11 @@ def test_the_refusal_stays_short_however_many_documents_are_loaded():
 
     docs = {f"{n}/2026/QĐ-UBND": DocumentInfo(f"{n}/2026/QĐ-UBND", "decision", f"Quyết định ban hành quy định số {n} "
                                              "về quản lý vườn ươm doanh nghiệp khởi nghiệp sáng tạo") for n in range(1, 6)}
-    library = SimpleNamespace(documents=docs, glossary=SimpleNamespace(bodies=(), examples=()))
+    units = {f"{d}#Điều 1": SimpleNamespace(doc_id=d, kind="article") for d in docs}
+    library = SimpleNamespace(documents=docs, units=units, glossary=SimpleNamespace(bodies=(), examples=()))
     refusal = Scope.of(library).refusal(None)
     assert "và 4 văn bản khác" in refusal and refusal.count("vườn ươm") == 1 and len(refusal) < 400
+    assert "Điều 1 Quyết định 1/2026/QĐ-UBND quy định gì?" in refusal  # an example it can answer
     two = dict(list(docs.items())[:2])
-    assert Scope.of(SimpleNamespace(documents=two, glossary=library.glossary)).documents_phrase.count("Quyết định") == 2
+    scope = Scope.of(SimpleNamespace(documents=two, units=units, glossary=library.glossary))
+    assert scope.documents_phrase.count("Quyết định") == 2
