@@ -154,3 +154,12 @@ def test_the_question_words_survive_the_everyday_accent_words():
     table = accent_table(["Cơ quan nào phải làm việc này cho người dân?"] * 20, preferred=lexicon()["accent_words"])
     assert restore_diacritics("cho toi hoi ai lam viec nay, phai lam sao", table) == \
         "cho tôi hỏi ai làm việc này, phải làm sao"
+
+
+def test_a_citizens_story_keeps_its_everyday_words_over_the_documents_single_words():
+    """"o to" had become "ở tổ" (of "ở tổ dân phố"), and "vi" "vị" (of "đơn vị", "vị trí")."""
+    from rag.query.words import lexicon
+    from rag.text import accent_table, restore_diacritics
+
+    table = accent_table(["Đơn vị ở tổ dân phố có vị trí, chức năng phát triển."] * 50, preferred=lexicon()["accent_words"])
+    assert restore_diacritics("bi phat vi di xe o to", table) == "bị phạt vì đi xe ô tô"
