@@ -111,3 +111,48 @@ def test_a_two_column_header_read_row_by_row_keeps_number_date_and_issuer():
     assert dated[0].text.endswith("Hà Tĩnh, ngày 16 tháng 3 năm 2026")
     meta = extract_metadata(WORD_HEADER)
     assert (meta.issuer, meta.issued) == ("Ủy ban nhân dân tỉnh Hà Tĩnh", "2026-03-16")
+
+
+def test_an_address_said_to_be_in_the_attached_text_is_read_there():
+    from rag.query.words import parse_references
+
+    assert parse_references("Điều 2 của Quy chế ban hành kèm theo Quyết định 27/2026/QĐ-UBND")["annex"] is True
+    assert parse_references("Điều 2 Quy định kèm theo Quyết định 27")["annex"] is True
+    assert "annex" not in parse_references("Điều 2 Quyết định 27/2026/QĐ-UBND quy định gì?")  # "quy định": the verb
+    index = LoadedIndex({u.uid: u for u in _units()}, [], None, None, None, None, {}, {})
+    assert [u.uid for u in index.at({"article": 2, "annex": True})] == ["27/2026/QĐ-UBND#Quy định kèm theo: Điều 2"]
+
+
+NARROW_HEADER = """HỘI ĐỒNG
+NHÂN DÂN
+TỈNH QUẢNG TRỊ
+-------
+Số:
+05/2026/NQ-HĐND
+CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM
+Độc lập - Tự do - Hạnh phúc
+Quảng Trị, ngày 20 tháng 4 năm 2026
+NGHỊ QUYẾT
+Quy định mức hỗ trợ đối với thành viên Tổ công nghệ số cộng đồng
+Điều 1. Phạm vi điều chỉnh
+"""
+
+
+def test_a_number_wrapped_under_its_label_is_still_the_number_not_part_of_the_issuer():
+    """A PDF's narrow header cell puts "Số:" and "05/2026/NQ-HĐND" on two lines: the number had been
+    lost (doc_id from the file name) and glued to the issuer."""
+    from rag.documents.metadata import extract_metadata
+
+    meta = extract_metadata(NARROW_HEADER)
+    assert (meta.number, meta.issuer) == ("05/2026/NQ-HĐND", "Hội đồng nhân dân tỉnh Quảng Trị")
+    units = parse_document(Document("05/2026/NQ-HĐND", "nq.txt", "resolution", "Nghị quyết 05", NARROW_HEADER))
+    dated = [u for u in units if u.label == "Số hiệu, ngày ban hành"]
+    assert len(dated) == 1 and "05/2026/NQ-HĐND" in dated[0].text and dated[0].text.endswith("năm 2026")
+
+
+def test_a_notice_and_a_plan_are_titled_by_their_type_line():
+    from rag.documents.metadata import extract_metadata
+
+    meta = extract_metadata("ỦY BAN NHÂN DÂN TỈNH QUẢNG TRỊ\nSố: 215/TB-UBND\nTHÔNG BÁO\nLịch tiếp công dân quý II năm 2026\n"
+                            "Ủy ban nhân dân tỉnh thông báo lịch tiếp công dân như sau.\n")
+    assert (meta.doc_type, meta.title) == ("Thông báo", "Thông báo Lịch tiếp công dân quý II năm 2026")

@@ -246,6 +246,11 @@ def test_llm_answer_with_only_invented_claims_falls_back_to_extractive(retriever
     assert ans.abstained or (ans.mode == "extractive" and "khoản 99" not in ans.text and "xăng" not in ans.text)
 
 
+def test_an_llm_answer_that_is_only_a_marker_falls_back_to_extractive(retriever):
+    ans = llm_assistant(retriever, "[1]").ask("Đơn vị nào phụ trách mã số mã vạch?", mode="llm")
+    assert ans.mode == "extractive" and ans.citations and "mã vạch" in ans.text
+
+
 def test_llm_answer_keeps_only_valid_markers(retriever):
     a = llm_assistant(retriever, "Trung tâm TĐC ứng dụng công nghệ mã số, mã vạch [1]. Xem thêm [9].")
     ans = a.ask("Đơn vị nào phụ trách mã số mã vạch?", mode="llm")

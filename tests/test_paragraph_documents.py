@@ -16,10 +16,31 @@ Hồ sơ dự tuyển gồm phiếu đăng ký dự tuyển theo mẫu của S�
 def test_a_guidance_is_paragraphs_and_answers_name_it_as_a_document():
     doc = Document("120/HD-SGDĐT", "hd.txt", "other", "Hướng dẫn tuyển sinh lớp 10", GUIDANCE)
     units = parse_document(doc)
-    assert [u.kind for u in units] == ["paragraph", "paragraph"]
+    assert [u.kind for u in units] == ["paragraph"] * 3 and units[0].text.startswith("Hướng dẫn tuyển sinh")
     info = DocumentInfo(doc.doc_id, doc.kind, doc.title)
     library = Library({u.uid: u for u in units}, Glossary("", {}, (), {}, ()), {doc.doc_id: info})
-    lines = compose("Hồ sơ dự tuyển lớp 10 gồm những gì?", [units[1]], library, load_settings(env={}))
+    lines = compose("Hồ sơ dự tuyển lớp 10 gồm những gì?", [units[2]], library, load_settings(env={}))
     assert lines[0] == f"Theo {info.name}:" and lines[1].startswith(f"- {info.name}: “Hồ sơ dự tuyển")
     assert "tin bài" not in "\n".join(lines) and "Theo bài" not in "\n".join(lines)
     assert not any(e.startswith("Điều 1") for e in Scope.of(library).examples)  # it has no Điều 1
+
+
+PLAN = """ỦY BAN NHÂN DÂN TỈNH QUẢNG TRỊ
+Số: 88/KH-UBND
+KẾ HOẠCH
+Tổ chức Ngày hội Chuyển đổi số tỉnh năm 2026
+III. THỜI GIAN, ĐỊA ĐIỂM
+1. Thời gian: từ ngày 09 đến ngày 10 tháng 10 năm 2026.
+2. Địa điểm: Quảng trường Trung tâm Văn hóa tỉnh.
+Nơi nhận:
+- Lưu: VT, KGVX.
+"""
+
+
+def test_a_plans_short_lines_of_content_are_kept_and_its_headings_and_recipients_are_not():
+    """The news rule (under 15 words is a caption) had dropped "1. Thời gian: …" and with it the answer
+    to "tổ chức khi nào?"."""
+    units = parse_document(Document("88/KH-UBND", "kh.txt", "other", "Kế hoạch Tổ chức Ngày hội", PLAN))
+    assert [u.text for u in units] == ["Tổ chức Ngày hội Chuyển đổi số tỉnh năm 2026",
+                                       "1. Thời gian: từ ngày 09 đến ngày 10 tháng 10 năm 2026.",
+                                       "2. Địa điểm: Quảng trường Trung tâm Văn hóa tỉnh."]

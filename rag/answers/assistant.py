@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import re
 import time
 from collections.abc import Generator, Iterator
 from dataclasses import asdict, dataclass, field
@@ -38,6 +39,9 @@ log = logging.getLogger(__name__)
 MAX_CONTEXT_UNITS = 3
 FALLBACK_NOTE = "Mô hình ngôn ngữ không trích dẫn được điều khoản nào; dùng câu trả lời trích xuất."
 FAILED_NOTE = "Mô hình ngôn ngữ không phản hồi; dùng câu trả lời trích xuất."
+# An LLM answer with fewer words than this, markers aside, says nothing: the 1.5B model answered
+# "Ai ký Quyết định 18/2026/QĐ-UBND?" with a bare "[1]".
+MIN_LLM_WORDS = 3
 
 
 class LLMFailed(RuntimeError):
@@ -317,7 +321,7 @@ class Assistant:
         timings["first_token"] = first or 0.0
         text, cited = validate_citations(raw, [u for u, _ in packed])
         text, cited = self._ground(text, cited, {u.uid: src for (u, _), (src, _) in zip(packed, context)})
-        if not cited:
-            log.warning("LLM answer had no valid citation; falling back to extractive")
+        if not cited or len(re.sub(r"\[\d+\]", " ", text).split()) < MIN_LLM_WORDS:
+            log.warning("LLM answer had no valid citation or no words of its own; falling back to extractive")
             return (yield from self._extractive(question, retrieval, FALLBACK_NOTE))
         return _Result(text, cited, "llm")

@@ -169,8 +169,8 @@ def _heading(unit: Unit, library: Library) -> str:
     body = library.body(unit)
     if body is not None:
         return f"{body.display} — {body.role_label}" if body.role_label else body.display
-    if unit.article is None:
-        return f"Phần mở đầu của {doc.name}"
+    if unit.article is None:  # "Căn cứ ban hành của …", "Nơi nhận, chữ ký của …"
+        return f"{unit.label} của {doc.name}"
     heading = next((p for p in unit.breadcrumb.split(CRUMB) if p.startswith(f"Điều {unit.article}.")), unit.label)
     return heading.rstrip(". ")  # an article without a title (the Constitution's) is "Điều 27", not "Điều 27."
 

@@ -180,10 +180,30 @@ def is_debris(paragraph: str, title: str) -> bool:
     return n_words < 40 and not _SENTENCE_END.search(p)
 
 
+# A document's line that is no paragraph of its own: a heading in capitals ("III. TỔ CHỨC THỰC
+# HIỆN", "ỦY BAN NHÂN DÂN"), the national motto, or a few words ("Số: 88/KH-UBND", "1. Mục đích").
+_MOTTO = re.compile(r"^(?:CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM|Độc lập - Tự do - Hạnh phúc)", re.IGNORECASE)
+MIN_DOCUMENT_LINE_WORDS = 4
+
+
+def is_document_debris(paragraph: str, title: str) -> bool:
+    """Why not `is_debris`: a plan or a notice (a document with no article, read as paragraphs) says
+    "1. Thời gian: từ ngày 09 đến ngày 10 tháng 10 năm 2026." in twelve words; the news rule (under
+    15 words is a caption) had dropped it, and with it the answer to "tổ chức khi nào?"."""
+    p = paragraph.strip()
+    letters = [c for c in p if c.isalpha()]
+    return (not p or bool(_DEBRIS.search(p) or _MOTTO.match(p)) or p.rstrip(" .") == title.rstrip(" .")
+            or len(p.split()) < MIN_DOCUMENT_LINE_WORDS or all(c.isupper() for c in letters))
+
+
 def news_paragraphs(doc: Document) -> list[tuple[int, int]]:
-    """Character spans of the article's real paragraphs in `doc.text`, debris removed."""
+    """Character spans of the real paragraphs in `doc.text` (a news article, or a document with no
+    article), debris removed."""
+    debris = is_debris if doc.kind in NEWS_KINDS else is_document_debris
     spans = []
     for m in re.finditer(r"[^\n]+", doc.text):
+        if debris is is_document_debris and re.match(r"\s*Nơi nhận\s*:", m.group(0)):
+            break  # the recipients and the signature: no content of the document
         start, end = m.start(), m.end()
         prefix = _DATE_PREFIX.match(m.group(0))
         if prefix:
@@ -191,6 +211,6 @@ def news_paragraphs(doc: Document) -> list[tuple[int, int]]:
         chunk = doc.text[start:end]
         start += len(chunk) - len(chunk.lstrip())
         end -= len(chunk) - len(chunk.rstrip())
-        if not is_debris(doc.text[start:end], doc.title):
+        if not debris(doc.text[start:end], doc.title):
             spans.append((start, end))
     return spans

@@ -46,8 +46,8 @@ MAX_HEADING_WORDS = 50  # longer is a paragraph, not a title (Thông tư 10's lo
 
 DOC_TYPES: tuple[str, ...] = (  # longest first, so "Thông tư liên tịch" wins over "Thông tư"
     "Thông tư liên tịch", "Bộ luật", "Hiến pháp", "Pháp lệnh", "Nghị định", "Nghị quyết",
-    "Quyết định", "Thông tư", "Chỉ thị", "Công văn", "Luật",
-)
+    "Quyết định", "Thông tư", "Chỉ thị", "Công văn", "Thông báo", "Kế hoạch", "Báo cáo", "Tờ trình", "Luật",
+)  # the last five: a province's administrative documents (Nghị định 30/2020/NĐ-CP), titled like the rest
 _SUFFIX_TYPES = {"TTLT": "Thông tư liên tịch", "TT": "Thông tư", "NĐ": "Nghị định",
                  "QĐ": "Quyết định", "NQ": "Nghị quyết", "CT": "Chỉ thị", "PL": "Pháp lệnh"}
 _NOT_DOCUMENTS = ("Luật sư", "Luật gia", "Luật pháp", "Luật lệ", "Luật học", "Luật hóa")
@@ -74,6 +74,9 @@ _DATE = r"(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})|(\d{1,2})\s*[/.-]\s*(\
 _MARK = r"(?:\d+\.\s*|[a-zđ]\)\s*|[-+•]\s*)?"
 
 _NUMBER_LINE_RE = re.compile(rf"(?:^|\|\s*)(?:(?i:{_T})\s+)?(?:Số|SỐ|số)(?:\s+hiệu)?\s*:?\s*({_NUM})")  # "QUYẾT ĐỊNH Số:" too
+# "Số:" alone, the number on the next line: a narrow header cell of a PDF wraps it so.
+_BARE_NUMBER_LABEL_RE = re.compile(r"^(?:Số|SỐ|số)(?:\s+hiệu)?\s*:?$")
+_NUMBER_ONLY_RE = re.compile(rf"^({_NUM})$")
 _TYPE_LABEL_RE = re.compile(rf"^({_T})\s+số\s*:", re.IGNORECASE)
 _TYPE_LINE_RE = re.compile(rf"^(?:{_T})\b", re.IGNORECASE)  # "QUYẾT ĐỊNH", "BỘ LUẬT DÂN SỰ": the type, not a body
 _PLACE_DATE_RE = re.compile(
@@ -207,8 +210,8 @@ def _sentences(lines: list[str]) -> Iterator[tuple[str, str, int]]:
 # --- header fields --------------------------------------------------------------------------
 
 def _number(header: list[str]) -> str | None:
-    for line in header:
-        match = _NUMBER_LINE_RE.search(line)
+    for line, following in zip(header, [*header[1:], ""]):
+        match = _NUMBER_LINE_RE.search(line) or (_BARE_NUMBER_LABEL_RE.match(line) and _NUMBER_ONLY_RE.match(following))
         if match:
             return _normalize_number(match.group(1))
     return None
@@ -361,8 +364,9 @@ def _issuer_block(header: list[str]) -> list[str]:
     for line in header:
         motto = _MOTTO_RE.search(line)
         before = line[:motto.start()].strip(" |\t") if motto else line
-        if before and not _SEPARATOR_RE.match(before) and not before.startswith("Số:"):  # a Word table's
-            block = block + [before] if _is_caps(before) else []  # left column: issuer, then the number
+        number_line = before.startswith("Số") and (before[2:3] in ("", ":", " ")) or _NUMBER_ONLY_RE.match(before)
+        if before and not _SEPARATOR_RE.match(before) and not number_line:  # a Word table's left column:
+            block = block + [before] if _is_caps(before) else []  # the issuer, then the number
         if motto:
             return block
     opening = list(itertools.takewhile(lambda x: _is_caps(x) and not _SEPARATOR_RE.match(x), header))

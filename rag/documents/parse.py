@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from rag.documents.corpus import NEWS_KINDS, Document, DocumentInfo, news_paragraphs
 from rag.documents.references import resolve_references
+from rag.text import DOCUMENT_NUMBER
 
 # Vietnamese alphabet order: no f, j, w, z; "đ" follows "d".
 POINT_LETTERS = "a b c d đ e g h i k l m n o p q r s t u v x y".split()
@@ -197,8 +198,8 @@ _MOTTO = re.compile(r"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM|Độc lập
 def _preamble_label(line: str) -> str:
     if line.startswith("Căn cứ"):
         return "Căn cứ ban hành"
-    if line.startswith("Số:") or re.match(r".*ngày \d+ tháng \d+ năm \d{4}$", line):
-        return NUMBER_AND_DATE
+    if line.startswith("Số:") or re.fullmatch(DOCUMENT_NUMBER, line) or re.match(r".*ngày \d+ tháng \d+ năm \d{4}$", line):
+        return NUMBER_AND_DATE  # the number alone: a narrow header cell wrapped it under "Số:"
     return "Phần mở đầu"
 
 

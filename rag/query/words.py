@@ -98,7 +98,8 @@ def asks_list(question: str) -> bool:
 # units are a closed set (phần, chương, mục, điều), so this is grammar, not a list of questions.
 _OUTLINE = re.compile(r"(?:\bgom\s+)?(?:\b(?:tat ca|tong cong)\s+)?\b(?:bao nhieu|may|nhung|cac)\s+"
                       r"(?:phan|chuong|muc|dieu)\b(?:\s+(?:nao|gi|tat ca|tong cong|het))*|\bmuc luc\b")
-_DOCUMENT_WORDS = re.compile(r"\b(?:van ban|{})(?:\s+nay)?\b".format("|".join(fold(t) for t in DOC_TYPES)))
+_DOCUMENT_WORDS = re.compile(r"\b(?:van ban|quy che|quy dinh|dieu le|quy trinh|chuong trinh|de an|{})(?:\s+nay)?\b"
+                             r"|\b(?:ban hanh\s+)?kem theo\b".format("|".join(fold(t) for t in DOC_TYPES)))
 
 
 def asks_outline(text: str) -> bool:
@@ -177,14 +178,24 @@ def content_words(text: str) -> list[str]:
     return [fold(t) for t, k in zip(tokens, keep) if k]
 
 
-def parse_references(question: str) -> dict[str, int | str]:
-    """Explicit legal address in a question, e.g. {"article": 2, "clause": 11, "point": "k"}."""
+# An address in the text a decision issues ("Điều 3 của Quy chế ban hành kèm theo Quyết định …",
+# "Điều 2 Quy chế kèm theo …"), folded. "quy định" counts only with "kèm theo": "Điều 3 Quyết định
+# 18 quy định gì?" uses it as a verb.
+_ANNEX_REF = re.compile(r"\b(?:quy che|quy dinh|dieu le|quy trinh|chuong trinh|ke hoach|de an)\s+(?:ban hanh\s+)?kem theo\b"
+                        r"|\bdieu\s+\d+\s+(?:(?:cua|trong|thuoc)\s+)?(?:quy che|dieu le|quy trinh|de an)\b")
+
+
+def parse_references(question: str) -> dict[str, int | str | bool]:
+    """Explicit legal address in a question, e.g. {"article": 2, "clause": 11, "point": "k"}, with
+    "annex": True when it is an address in the text a decision issues (`parse.Unit.annex`)."""
     folded = fold(question)
-    ref: dict[str, int | str] = {}
+    ref: dict[str, int | str | bool] = {}
     for key, rx in _REF.items():
         m = rx.search(folded)
         if m:
             ref[key] = int(m.group(1)) if key != "point" else m.group(1)
+    if "article" in ref and _ANNEX_REF.search(folded):
+        ref["annex"] = True
     if "point" in ref:  # folding turns "đ" into "d": take the letter as typed when it was typed
         typed = re.search(r"(?i)điểm\s+([a-zđ])(?!\w)", normalize(question))
         ref["point"] = typed.group(1).lower() if typed else ref["point"]

@@ -165,14 +165,16 @@ class LoadedIndex:
         """Every unit at an explicit address ({"article": 7, "clause": 2, "point": "k"}) in the
         documents named (in any document when none is named); [] without an article. In a decision
         that issues a regulation, "Điều 2" is the decision's own (read first), "Điều 9" the one of
-        the regulation when the decision has no Điều 9."""
+        the regulation when the decision has no Điều 9, and "Điều 2 của Quy chế kèm theo" (`annex`)
+        the regulation's."""
         if "article" not in reference:
             return []
         want = (reference.get("article"), reference.get("clause"), reference.get("point"))
         found = [u for u in self.units.values() if u.kind in ("article", "clause", "point")
                  and (u.article, u.clause, u.point) == want and (not documents or u.doc_id in documents)]
         first = {}  # per document, the text the address is read in: its own articles, else its first annex
-        for u in sorted(found, key=lambda u: u.start):
+        annex_first = bool(reference.get("annex"))  # "Điều 3 của Quy chế kèm theo …": the annex, if there is one
+        for u in sorted(found, key=lambda u: (annex_first == (u.annex == ""), u.start)):
             first.setdefault(u.doc_id, u.annex)
         return [u for u in found if u.annex == first[u.doc_id]]
 
