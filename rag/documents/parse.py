@@ -37,9 +37,10 @@ _ARTICLE = re.compile(r"^Điều (\d+)\.\s*(.*)$")
 _CLAUSE = re.compile(r"^(\d+)\.\s+(.*)$")
 _POINT = re.compile(rf"^({'|'.join(POINT_LETTERS)})\)\s+(.*)$")
 _END_MATTER = re.compile(r"^Nơi nhận\s*:")  # the recipients and the signature follow the last article
-# The heading of a text issued with a decision, on its own line: "QUY ĐỊNH", "QUY CHẾ" … (the
-# drafting conventions' types of attached texts), or the line "(Ban hành kèm theo …)".
-_ANNEX_TYPE = re.compile(r"^(QUY ĐỊNH|QUY CHẾ|ĐIỀU LỆ|QUY TRÌNH|HƯỚNG DẪN|CHƯƠNG TRÌNH|KẾ HOẠCH|ĐỀ ÁN)$")
+# The types of text a decision issues "kèm theo" (drafting conventions); the heading of one stands
+# on its own line in capitals ("QUY CHẾ"), or the line "(Ban hành kèm theo …)" announces it.
+ANNEX_TYPES = ("Quy định", "Quy chế", "Điều lệ", "Quy trình", "Hướng dẫn", "Chương trình", "Kế hoạch", "Đề án")
+_ANNEX_TYPE = re.compile(r"^({})$".format("|".join(t.upper() for t in ANNEX_TYPES)))
 _ANNEX_LINE = re.compile(r"^\(?\s*Ban hành kèm theo", re.IGNORECASE)
 _ALIAS = re.compile(r"\(([^()]*?)gọi tắt là ([^()]+?)\)")
 _NAMED = re.compile(r"có tên gọi là (.+?)(?: hoặc tên gọi khác|,?\s*$)")

@@ -21,6 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from rag.documents.metadata import DOC_TYPES
+from rag.documents.parse import ANNEX_TYPES
 from rag.text import fold, has_diacritics, normalize, whole_words
 
 LEXICON_FILE = Path(__file__).with_name("lexicon.json")
@@ -98,8 +99,9 @@ def asks_list(question: str) -> bool:
 # units are a closed set (phần, chương, mục, điều), so this is grammar, not a list of questions.
 _OUTLINE = re.compile(r"(?:\bgom\s+)?(?:\b(?:tat ca|tong cong)\s+)?\b(?:bao nhieu|may|nhung|cac)\s+"
                       r"(?:phan|chuong|muc|dieu)\b(?:\s+(?:nao|gi|tat ca|tong cong|het))*|\bmuc luc\b")
-_DOCUMENT_WORDS = re.compile(r"\b(?:van ban|quy che|quy dinh|dieu le|quy trinh|chuong trinh|de an|{})(?:\s+nay)?\b"
-                             r"|\b(?:ban hanh\s+)?kem theo\b".format("|".join(fold(t) for t in DOC_TYPES)))
+_ANNEXES = "|".join(fold(t) for t in ANNEX_TYPES)
+_DOCUMENT_WORDS = re.compile(r"\b(?:van ban|{}|{})(?:\s+nay)?\b|\b(?:ban hanh\s+)?kem theo\b".format(
+    _ANNEXES, "|".join(fold(t) for t in DOC_TYPES)))
 
 
 def asks_outline(text: str) -> bool:
@@ -179,9 +181,9 @@ def content_words(text: str) -> list[str]:
 
 
 # An address in the text a decision issues ("Điều 3 của Quy chế ban hành kèm theo Quyết định …",
-# "Điều 2 Quy chế kèm theo …"), folded. "quy định" counts only with "kèm theo": "Điều 3 Quyết định
-# 18 quy định gì?" uses it as a verb.
-_ANNEX_REF = re.compile(r"\b(?:quy che|quy dinh|dieu le|quy trinh|chuong trinh|ke hoach|de an)\s+(?:ban hanh\s+)?kem theo\b"
+# "Điều 2 Quy chế …"), folded. Right after "Điều N" only the types that are no everyday word count:
+# "Điều 3 Quyết định 18 quy định gì?" uses "quy định" as a verb, "hướng dẫn" and "kế hoạch" too.
+_ANNEX_REF = re.compile(rf"\b(?:{_ANNEXES})\s+(?:ban hanh\s+)?kem theo\b"
                         r"|\bdieu\s+\d+\s+(?:(?:cua|trong|thuoc)\s+)?(?:quy che|dieu le|quy trinh|de an)\b")
 
 
