@@ -182,7 +182,8 @@ def is_debris(paragraph: str, title: str) -> bool:
 
 # A document's line that is no paragraph of its own: a heading in capitals ("III. TỔ CHỨC THỰC
 # HIỆN", "ỦY BAN NHÂN DÂN"), the national motto, or a few words ("Số: 88/KH-UBND", "1. Mục đích").
-_MOTTO = re.compile(r"^(?:CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM|Độc lập - Tự do - Hạnh phúc)", re.IGNORECASE)
+MOTTO = re.compile(r"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM|Độc lập - Tự do - Hạnh phúc", re.IGNORECASE)
+END_MATTER = re.compile(r"\s*Nơi nhận\s*:")  # the recipients and the signature follow the document's content
 MIN_DOCUMENT_LINE_WORDS = 4
 
 
@@ -192,7 +193,7 @@ def is_document_debris(paragraph: str, title: str) -> bool:
     15 words is a caption) had dropped it, and with it the answer to "tổ chức khi nào?"."""
     p = paragraph.strip()
     letters = [c for c in p if c.isalpha()]
-    return (not p or bool(_DEBRIS.search(p) or _MOTTO.match(p)) or p.rstrip(" .") == title.rstrip(" .")
+    return (not p or bool(_DEBRIS.search(p) or MOTTO.match(p)) or p.rstrip(" .") == title.rstrip(" .")
             or len(p.split()) < MIN_DOCUMENT_LINE_WORDS or all(c.isupper() for c in letters))
 
 
@@ -202,7 +203,7 @@ def news_paragraphs(doc: Document) -> list[tuple[int, int]]:
     debris = is_debris if doc.kind in NEWS_KINDS else is_document_debris
     spans = []
     for m in re.finditer(r"[^\n]+", doc.text):
-        if debris is is_document_debris and re.match(r"\s*Nơi nhận\s*:", m.group(0)):
+        if debris is is_document_debris and END_MATTER.match(m.group(0)):
             break  # the recipients and the signature: no content of the document
         start, end = m.start(), m.end()
         prefix = _DATE_PREFIX.match(m.group(0))

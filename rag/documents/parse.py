@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from rag.documents.corpus import NEWS_KINDS, Document, DocumentInfo, news_paragraphs
+from rag.documents.corpus import END_MATTER, MOTTO, NEWS_KINDS, Document, DocumentInfo, news_paragraphs
 from rag.documents.references import resolve_references
 from rag.text import DOCUMENT_NUMBER
 
@@ -36,7 +36,6 @@ _SECTION = re.compile(r"^Mục (\d+)\.?\s*(.*)$")
 _ARTICLE = re.compile(r"^Điều (\d+)\.\s*(.*)$")
 _CLAUSE = re.compile(r"^(\d+)\.\s+(.*)$")
 _POINT = re.compile(rf"^({'|'.join(POINT_LETTERS)})\)\s+(.*)$")
-_END_MATTER = re.compile(r"^Nơi nhận\s*:")  # the recipients and the signature follow the last article
 # The types of text a decision issues "kèm theo" (drafting conventions); the heading of one stands
 # on its own line in capitals ("QUY CHẾ"), or the line "(Ban hành kèm theo …)" announces it.
 ANNEX_TYPES = ("Quy định", "Quy chế", "Điều lệ", "Quy trình", "Hướng dẫn", "Chương trình", "Kế hoạch", "Đề án")
@@ -142,7 +141,7 @@ def _regulation_units(doc: Document) -> list[Unit]:
             art.breadcrumb = crumbs(line)
             cl = pt = None
             annex_type, closing = "", False
-        elif art and _END_MATTER.match(line):
+        elif art and END_MATTER.match(line):  # the recipients and the signature follow the last article
             art = cl = pt = None
             closing = True
             _preamble_unit(units, doc.doc_id, start, end, "Nơi nhận, chữ ký", short_doc)
@@ -193,7 +192,6 @@ def _preamble_unit(units: list[Unit], doc_id: str, start: int, end: int, label: 
 
 
 NUMBER_AND_DATE = "Số hiệu, ngày ban hành"
-_MOTTO = re.compile(r"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM|Độc lập - Tự do - Hạnh phúc", re.IGNORECASE)
 
 
 def _preamble_label(line: str) -> str:
@@ -209,9 +207,10 @@ def _after_the_motto(units: list[Unit], text: str) -> bool:
     two-column header (a Word table) read row by row puts the motto between the number and the
     place and date, which then joins the number's unit. "Quyết định … ban hành ngày nào?" had
     quoted the number alone."""
-    return (len(units) >= 2 and units[-2].label == NUMBER_AND_DATE and units[-1].kind == "preamble"
-            and bool(_MOTTO.search(text[units[-1].start:units[-1].end]))
-            and not _MOTTO.sub("", text[units[-1].start:units[-1].end]).strip(" -\n"))
+    if len(units) < 2 or units[-2].label != NUMBER_AND_DATE or units[-1].kind != "preamble":
+        return False
+    last = text[units[-1].start:units[-1].end]
+    return bool(MOTTO.search(last)) and not MOTTO.sub("", last).strip(" -\n")
 
 
 def _news_units(doc: Document) -> list[Unit]:
