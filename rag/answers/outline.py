@@ -15,7 +15,7 @@ Example:
 from __future__ import annotations
 
 from rag.answers.extractive import Library
-from rag.documents.outline import Group, article_heading, outline
+from rag.documents.outline import Group, article_heading, articles_by_document, outline
 
 # A document of up to this many articles has each article's heading listed; a longer one is shown
 # by its chapters (or its first and last article): 689 headings of the civil code are no answer.
@@ -52,7 +52,8 @@ def describe(library: Library, doc_ids: tuple[str, ...]) -> str:
     """The outline of each document in `doc_ids` (of every regulation loaded when none is named):
     in full for one document, a line each for several. "" when there is no regulation to describe."""
     docs = [library.document(d) for d in (doc_ids or tuple(library.documents))]
-    outlines = [(d, outline(library.units.values(), d.doc_id)) for d in docs if not d.is_news]
+    articles = articles_by_document(library.units.values())  # once, not once per document
+    outlines = [(d, outline(articles.get(d.doc_id, []), d.doc_id)) for d in docs if not d.is_news]
     outlines = [(d, groups) for d, groups in outlines if groups]
     if len(outlines) == 1:
         doc, groups = outlines[0]

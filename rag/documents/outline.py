@@ -38,9 +38,17 @@ def article_heading(article: Unit) -> str:
     return article.text.split("\n", 1)[0].strip()
 
 
+def articles_by_document(units: Iterable[Unit]) -> dict[str, list[Unit]]:
+    """Each document's articles in reading order (an article's text holds its clauses and points)."""
+    out: dict[str, list[Unit]] = {}
+    for u in sorted((u for u in units if u.kind == "article"), key=lambda u: u.start):
+        out.setdefault(u.doc_id, []).append(u)
+    return out
+
+
 def outline(units: Iterable[Unit], doc_id: str) -> list[Group]:
     """The articles of `doc_id` in document order, grouped by the heading they stand under."""
-    articles = sorted((u for u in units if u.doc_id == doc_id and u.kind == "article"), key=lambda u: u.start)
+    articles = articles_by_document(u for u in units if u.doc_id == doc_id).get(doc_id, [])
     groups: list[tuple[str, list[Unit]]] = []
     for a in articles:
         heading = CRUMB.join(a.breadcrumb.split(CRUMB)[1:-1])  # between the document and the article

@@ -28,6 +28,7 @@ import numpy as np
 
 from rag.documents.corpus import DocumentInfo, document_infos
 from rag.documents.metadata import replaced_numbers, stated_number
+from rag.documents.outline import articles_by_document
 from rag.documents.glossary import Body
 from rag.documents.parse import Unit, unit_label
 from rag.query.lay import LayTerms
@@ -92,7 +93,7 @@ class Retriever:
                            if u.kind == "preamble" and (n := stated_number(u.text)))
         # known numbers: a document added under another doc_id keeps its number; a document a loaded one
         # replaces is answered from the clause that replaces it ("Quyết định 15/2019/QĐ-UBND còn hiệu lực không?")
-        replaced = frozenset(fold(n) for articles in _articles_by_document(self.index).values()
+        replaced = frozenset(fold(n) for articles in articles_by_document(self.index.units.values()).values()
                              for n in replaced_numbers("\n".join(u.text for u in articles)))
         regulation, news = _vocabularies(self.index, self._terms)
         vocabulary = regulation | news
@@ -167,14 +168,6 @@ def _missing(ix: LoadedIndex, query: Query) -> str:
     if "article" not in ref or ix.at(ref, query.documents):
         return ""
     return unit_label(ref["article"], ref.get("clause"), ref.get("point"))
-
-
-def _articles_by_document(ix: LoadedIndex) -> dict[str, list[Unit]]:
-    """Each document's articles in reading order (their text holds every clause and point)."""
-    out: dict[str, list[Unit]] = {}
-    for u in sorted((u for u in ix.units.values() if u.kind == "article"), key=lambda u: u.start):
-        out.setdefault(u.doc_id, []).append(u)
-    return out
 
 
 def _unit_terms(ix: LoadedIndex) -> dict[str, set[str]]:
