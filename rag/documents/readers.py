@@ -194,6 +194,35 @@ def _docx_table(table, numbering: "_WordNumbering") -> Iterator[str]:
             yield from texts
 
 
+def _letters(n: int) -> str:
+    """1 → "A", 26 → "Z", 27 → "AA": Word's letter numbering."""
+    out = ""
+    while n > 0:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _roman(n: int) -> str:
+    out = ""
+    for value, numeral in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"),
+                           (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
+        while n >= value:
+            out, n = out + numeral, n - value
+    return out
+
+
+def _unique_cells(cells: Iterable) -> list:
+    """python-docx repeats a merged cell once per grid column; keep each cell once."""
+    seen: set[int] = set()
+    unique = []
+    for cell in cells:
+        if id(cell._tc) not in seen:
+            seen.add(id(cell._tc))
+            unique.append(cell)
+    return unique
+
+
 class _WordNumbering:
     """The label Word draws before a paragraph of an automatic list ("1.", "a)", "-" for a bullet).
 
@@ -203,8 +232,8 @@ class _WordNumbering:
 
     _FORMATS: dict[str, Callable[[int], str]] = {
         "decimal": str, "decimalZero": lambda n: f"{n:02d}",
-        "lowerLetter": lambda n: _letters(n).lower(), "upperLetter": lambda n: _letters(n),
-        "lowerRoman": lambda n: _roman(n).lower(), "upperRoman": lambda n: _roman(n),
+        "lowerLetter": lambda n: _letters(n).lower(), "upperLetter": _letters,
+        "lowerRoman": lambda n: _roman(n).lower(), "upperRoman": _roman,
     }
 
     def __init__(self, document):
@@ -247,11 +276,11 @@ class _WordNumbering:
         if not levels:
             return ""
         ilvl = pr.ilvl.val if pr.ilvl is not None else 0
+        fmt, text, start = levels.get(ilvl, ("decimal", f"%{ilvl + 1}.", 1))
         counts = self._counts.setdefault(str(pr.numId.val), {})
-        counts[ilvl] = counts.get(ilvl, levels.get(ilvl, ("", "", 1))[2] - 1) + 1
+        counts[ilvl] = counts.get(ilvl, start - 1) + 1
         for deeper in [k for k in counts if k > ilvl]:
             del counts[deeper]
-        fmt, text, _ = levels.get(ilvl, ("decimal", f"%{ilvl + 1}.", 1))
         if fmt == "bullet":
             return "-"
 
@@ -260,35 +289,6 @@ class _WordNumbering:
             return self._FORMATS.get(levels.get(level, (fmt,))[0], str)(counts.get(level, 1))
 
         return re.sub(r"%(\d)", shown, text).strip()
-
-
-def _letters(n: int) -> str:
-    """1 → "A", 26 → "Z", 27 → "AA": Word's letter numbering."""
-    out = ""
-    while n > 0:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out
-
-
-def _roman(n: int) -> str:
-    out = ""
-    for value, numeral in ((1000, "M"), (900, "CM"), (500, "D"), (400, "CD"), (100, "C"), (90, "XC"), (50, "L"),
-                           (40, "XL"), (10, "X"), (9, "IX"), (5, "V"), (4, "IV"), (1, "I")):
-        while n >= value:
-            out, n = out + numeral, n - value
-    return out
-
-
-def _unique_cells(cells: Iterable) -> list:
-    """python-docx repeats a merged cell once per grid column; keep each cell once."""
-    seen: set[int] = set()
-    unique = []
-    for cell in cells:
-        if id(cell._tc) not in seen:
-            seen.add(id(cell._tc))
-            unique.append(cell)
-    return unique
 
 
 # --- .pdf -----------------------------------------------------------------------------------
