@@ -204,8 +204,8 @@ def mentions(text: str, phrases: list[str]) -> bool:
     "số" of "chuyển đổi số", nor the "sở" of "cơ sở" (a phrase written with a capital matches only
     so; one in lower case matches either case, as at the start of a sentence)."""
     text = normalize(text)
-    return any(re.search(rf"(?<!\w){re.escape(normalize(p))}(?!\w)", text if p[:1].isupper() else text.lower(),
-                         0 if p[:1].isupper() else re.IGNORECASE) for p in phrases)
+    return any(re.search(rf"(?<!\w){re.escape(normalize(p))}(?!\w)", text, 0 if p[:1].isupper() else re.IGNORECASE)
+               for p in phrases)
 
 
 def _mean(rows: list[dict], key: str) -> float | None:
