@@ -433,3 +433,12 @@ def test_concurrent_writers_lose_no_document(data):
     assert [w.exitcode for w in writers] == [0, 0, 0, 0]
     listed = {e["doc_id"] for e in manifest(data)["documents"]}
     assert {f"{100 + 10 * i + k}/2024/QH15" for i in range(4) for k in range(8)} <= listed
+
+
+def test_a_document_with_nothing_to_search_says_the_rule_its_kind_was_read_by(data, tmp_path):
+    headings = tmp_path / "de-muc.txt"
+    headings.write_text("KẾ HOẠCH\nI. MỤC ĐÍCH\nII. NỘI DUNG\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="ít nhất 4 từ và không phải tiêu đề viết hoa"):
+        add_document(headings, data, kind="other")
+    with pytest.raises(ValueError, match="ít nhất 15 từ"):
+        add_document(headings, data, kind="news")

@@ -38,7 +38,8 @@ import unicodedata
 from pathlib import Path
 
 from rag.atomic import atomic_write_bytes, atomic_write_text, file_lock
-from rag.documents.corpus import NEWS_KINDS, Document, load_documents, load_manifest, shown_title
+from rag.documents.corpus import (MIN_DOCUMENT_LINE_WORDS, NEWS_KINDS, Document, load_documents, load_manifest,
+                                  shown_title)
 from rag.documents.metadata import extract_metadata, stated_number
 from rag.documents.parse import parse_document
 from rag.documents.readers import read_document
@@ -136,9 +137,10 @@ def _add(path: Path, corpus_dir: Path, doc_id: str | None, title: str | None, ki
                 f"như văn bản loại “{kind}”. Nếu đây không phải văn bản quy phạm, hãy thêm với loại “other” "
                 f"(lập chỉ mục theo đoạn văn) hoặc “news”.")
         warnings.append("Không tìm thấy điều nào (“Điều 1. …”): văn bản được lập chỉ mục theo đoạn văn.")
-    if not units:
-        raise ValueError(f"Tệp {path.name}: không có đoạn văn nào đủ dài để tìm kiếm (mỗi đoạn cần ít nhất 15 từ; "
-                         f"đoạn ngắn hơn được coi là chú thích ảnh, tên tác giả); văn bản không được thêm.")
+    if not units:  # the rule said is the one the parser applied (`corpus.news_paragraphs`)
+        rule = ("mỗi đoạn cần ít nhất 15 từ; đoạn ngắn hơn được coi là chú thích ảnh, tên tác giả" if kind in NEWS_KINDS
+                else f"mỗi dòng cần ít nhất {MIN_DOCUMENT_LINE_WORDS} từ và không phải tiêu đề viết hoa")
+        raise ValueError(f"Tệp {path.name}: không có đoạn văn nào đủ dài để tìm kiếm ({rule}); văn bản không được thêm.")
     for annex, n in collections.Counter(u.annex for u in units if u.kind == "article" and u.annex).items():
         warnings.append(f"Văn bản có phần ban hành kèm theo, đánh số điều lại từ đầu ({annex}: {n} điều); "
                         f"các điều của phần này được trích dẫn là “Điều N của {annex}”.")
