@@ -97,83 +97,111 @@ def _lines(text: str):
             yield m.start() + lead, m.start() + len(raw.rstrip()), raw.strip()
 
 
-def _regulation_units(doc: Document) -> list[Unit]:
-    units: list[Unit] = []
-    chapter = section = annex = ""
-    art = cl = pt = None  # current Unit objects
-    pending_chapter: list[str] | None = None
-    annex_type = ""  # the type of an attached text announced since the last article ("Quy định")
-    closing = False  # after "Nơi nhận:": recipients and signature, until the next article
-    last_article = 0
-    taken: set[str] = set()  # uids opened so far: an address written twice is one unit
-    short_doc = DocumentInfo(doc.doc_id, doc.kind, doc.title).name
+class _RegulationReader:
+    """Reads a regulation line by line. Its state is where the reader stands: the chapter, section
+    and attached text, and the open article, clause and point, which every following line extends
+    until a new unit opens. A line opens a unit, ends the articles ("Nơi nhận:"), or, outside the
+    articles, joins the preamble."""
 
-    def crumbs(*extra: str) -> str:
-        return CRUMB.join(p for p in (short_doc, annex, chapter, section, *extra) if p)
+    def __init__(self, doc: Document) -> None:
+        self.doc = doc
+        self.units: list[Unit] = []
+        self.chapter = self.section = self.annex = ""
+        self.art: Unit | None = None
+        self.cl: Unit | None = None
+        self.pt: Unit | None = None
+        self.chapter_line = ""  # "Chương II" until the line after it, its title
+        self.annex_type = ""  # the type of an attached text announced since the last article ("Quy định")
+        self.closing = False  # after "Nơi nhận:": recipients and signature, until the next article
+        self.last_article = 0
+        self.taken: set[str] = set()  # uids opened so far: an address written twice is one unit
+        self.short_doc = DocumentInfo(doc.doc_id, doc.kind, doc.title).name
 
-    def uid_of(**addr) -> str:
-        label = unit_label(addr.get("article"), addr.get("clause"), addr.get("point"))
-        return f"{doc.doc_id}#{annex + ': ' if annex else ''}{label}"
-
-    def open_unit(kind: str, start: int, end: int, **addr) -> Unit:
-        label = unit_label(addr.get("article"), addr.get("clause"), addr.get("point"))
-        u = Unit(uid_of(**addr), doc.doc_id, kind, label, "", "", start, end, annex=annex, **addr)
-        units.append(u)
-        taken.add(u.uid)
-        return u
-
-    for start, end, line in _lines(doc.text):
-        if pending_chapter is not None:  # the line after "Chương N" is its title
-            chapter = f"{pending_chapter[0]}. {line}"
-            pending_chapter = None
-            continue
-        if m := _CHAPTER.match(line):
-            pending_chapter, section, art, cl, pt = [line], "", None, None, None
-            continue
-        if m := _SECTION.match(line):
-            section, cl, pt = line, None, None
-            continue
-        if m := _ARTICLE.match(line):
-            if int(m.group(1)) <= last_article:  # numbered from 1 again: an attached text
-                annex = _annex_name(annex_type or "Văn bản", {u.annex for u in units})
-            last_article = int(m.group(1))
-            art = open_unit("article", start, end, article=last_article)
-            art.breadcrumb = crumbs(line)
-            cl = pt = None
-            annex_type, closing = "", False
-        elif art and END_MATTER.match(line):  # the recipients and the signature follow the last article
-            art = cl = pt = None
-            closing = True
-            _preamble_unit(units, doc.doc_id, start, end, "Nơi nhận, chữ ký", short_doc)
-            continue
-        elif art and (m := _CLAUSE.match(line)) and uid_of(article=art.article, clause=int(m.group(1))) not in taken:
-            cl = open_unit("clause", start, end, article=art.article, clause=int(m.group(1)), parent=art.uid)
-            cl.breadcrumb = crumbs(art.breadcrumb.split(CRUMB)[-1], f"khoản {m.group(1)}. {_short(m.group(2))}")
-            art.children.append(cl.uid)
-            pt = None
-        elif art and (m := _POINT.match(line)) and uid_of(article=art.article, clause=cl.clause if cl else None,
-                                                          point=m.group(1)) not in taken:
-            owner = cl or art
-            pt = open_unit("point", start, end, article=art.article, clause=cl.clause if cl else None,
-                           point=m.group(1), parent=owner.uid)
-            pt.breadcrumb = owner.breadcrumb
-            owner.children.append(pt.uid)
-        elif art is None:
-            if re.fullmatch(r"[-_=\s]+", line):
+    def read(self) -> list[Unit]:
+        for start, end, line in _lines(self.doc.text):
+            if self._heading(line):
                 continue
-            if t := _ANNEX_TYPE.match(line):
-                annex_type, closing = t.group(1).capitalize(), False
-            elif _ANNEX_LINE.match(line):
-                closing = False
-            label = "Nơi nhận, chữ ký" if closing else _preamble_label(line)
-            if label == NUMBER_AND_DATE and _after_the_motto(units, doc.text):
-                del units[-1]  # the number, the motto and the date: one block of the header
-            _preamble_unit(units, doc.doc_id, start, end, label, short_doc)
-            continue
-        for u in (art, cl, pt):  # every open ancestor now ends at this line
-            if u is not None:
-                u.end = end
-    return units
+            if m := _ARTICLE.match(line):
+                self._article(start, end, line, int(m.group(1)))
+            elif self.art is None:
+                self._outside(start, end, line)
+                continue
+            elif END_MATTER.match(line):  # the recipients and the signature follow the last article
+                self.art = self.cl = self.pt = None
+                self.closing = True
+                _preamble_unit(self.units, self.doc.doc_id, start, end, "Nơi nhận, chữ ký", self.short_doc)
+                continue
+            else:
+                self._clause_or_point(start, end, line)
+            for u in (self.art, self.cl, self.pt):  # every open ancestor now ends at this line
+                if u is not None:
+                    u.end = end
+        return self.units
+
+    def _heading(self, line: str) -> bool:
+        """Chapter and section lines: they set the breadcrumb and close the open units."""
+        if self.chapter_line:  # the line after "Chương N" is its title
+            self.chapter, self.chapter_line = f"{self.chapter_line}. {line}", ""
+        elif _CHAPTER.match(line):
+            self.chapter_line, self.section = line, ""
+            self.art = self.cl = self.pt = None
+        elif _SECTION.match(line):
+            self.section, self.cl, self.pt = line, None, None
+        else:
+            return False
+        return True
+
+    def _article(self, start: int, end: int, line: str, number: int) -> None:
+        if number <= self.last_article:  # numbered from 1 again: an attached text
+            self.annex = _annex_name(self.annex_type or "Văn bản", {u.annex for u in self.units})
+        self.last_article = number
+        self.art = self._open("article", start, end, article=number)
+        self.art.breadcrumb = self._crumbs(line)
+        self.cl = self.pt = None
+        self.annex_type, self.closing = "", False
+
+    def _clause_or_point(self, start: int, end: int, line: str) -> None:
+        art = self.art
+        if (m := _CLAUSE.match(line)) and self._uid(art.article, int(m.group(1))) not in self.taken:
+            number = int(m.group(1))
+            self.cl = self._open("clause", start, end, article=art.article, clause=number, parent=art.uid)
+            self.cl.breadcrumb = self._crumbs(art.breadcrumb.split(CRUMB)[-1], f"khoản {number}. {_short(m.group(2))}")
+            art.children.append(self.cl.uid)
+            self.pt = None
+        elif (m := _POINT.match(line)) and self._uid(art.article, (self.cl or art).clause, m.group(1)) not in self.taken:
+            owner = self.cl or art
+            self.pt = self._open("point", start, end, article=art.article, clause=owner.clause,
+                                 point=m.group(1), parent=owner.uid)
+            self.pt.breadcrumb = owner.breadcrumb
+            owner.children.append(self.pt.uid)
+
+    def _outside(self, start: int, end: int, line: str) -> None:
+        """A line before the first article or after "Nơi nhận:": header, legal bases, signature, or
+        the heading of an attached text ("QUY ĐỊNH", "(Ban hành kèm theo …)")."""
+        if re.fullmatch(r"[-_=\s]+", line):
+            return
+        if t := _ANNEX_TYPE.match(line):
+            self.annex_type, self.closing = t.group(1).capitalize(), False
+        elif _ANNEX_LINE.match(line):
+            self.closing = False
+        label = "Nơi nhận, chữ ký" if self.closing else _preamble_label(line)
+        if label == NUMBER_AND_DATE and _after_the_motto(self.units, self.doc.text):
+            del self.units[-1]  # the number, the motto and the date: one block of the header
+        _preamble_unit(self.units, self.doc.doc_id, start, end, label, self.short_doc)
+
+    def _crumbs(self, *extra: str) -> str:
+        return CRUMB.join(p for p in (self.short_doc, self.annex, self.chapter, self.section, *extra) if p)
+
+    def _uid(self, article: int | None, clause: int | None = None, point: str | None = None) -> str:
+        return f"{self.doc.doc_id}#{self.annex + ': ' if self.annex else ''}{unit_label(article, clause, point)}"
+
+    def _open(self, kind: str, start: int, end: int, **addr) -> Unit:
+        uid = self._uid(addr.get("article"), addr.get("clause"), addr.get("point"))
+        label = unit_label(addr.get("article"), addr.get("clause"), addr.get("point"))
+        u = Unit(uid, self.doc.doc_id, kind, label, "", "", start, end, annex=self.annex, **addr)
+        self.units.append(u)
+        self.taken.add(uid)
+        return u
 
 
 def _annex_name(kind: str, taken: set[str]) -> str:
@@ -236,7 +264,7 @@ def parse_document(doc: Document) -> list[Unit]:
     """All units of one document, in reading order, with verbatim text and offsets. A document with
     no article ("Điều 1."), a guidance or a notice, is read as paragraphs like news, and keeps its
     kind: it is shown as the document it is, not as a news item."""
-    units = _news_units(doc) if doc.kind in NEWS_KINDS else _regulation_units(doc)
+    units = _news_units(doc) if doc.kind in NEWS_KINDS else _RegulationReader(doc).read()
     if doc.kind not in NEWS_KINDS and not any(u.kind == "article" for u in units):
         units = _news_units(doc)
     _fill_text(doc, units)
