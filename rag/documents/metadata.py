@@ -75,7 +75,9 @@ _MARK = r"(?:\d+\.\s*|[a-zđ]\)\s*|[-+•]\s*)?"
 
 _NUMBER_LINE_RE = re.compile(rf"(?:^|\|\s*)(?:(?i:{_T})\s+)?(?:Số|SỐ|số)(?:\s+hiệu)?\s*:?\s*({_NUM})")  # "QUYẾT ĐỊNH Số:" too
 # "Số:" alone, the number on the next line: a narrow header cell of a PDF wraps it so.
-_BARE_NUMBER_LABEL_RE = re.compile(r"^(?:Số|SỐ|số)(?:\s+hiệu)?\s*:?$")
+_NUMBER_LABEL = r"^(?:Số|SỐ|số)(?:\s+hiệu)?"
+_BARE_NUMBER_LABEL_RE = re.compile(rf"{_NUMBER_LABEL}\s*:?$")
+_NUMBER_LABEL_RE = re.compile(rf"{_NUMBER_LABEL}(?:\s|:|$)")  # "Số: …", "Số …": not "Số lượng"
 _NUMBER_ONLY_RE = re.compile(rf"^({_NUM})$")
 _TYPE_LABEL_RE = re.compile(rf"^({_T})\s+số\s*:", re.IGNORECASE)
 _TYPE_LINE_RE = re.compile(rf"^(?:{_T})\b", re.IGNORECASE)  # "QUYẾT ĐỊNH", "BỘ LUẬT DÂN SỰ": the type, not a body
@@ -364,7 +366,7 @@ def _issuer_block(header: list[str]) -> list[str]:
     for line in header:
         motto = _MOTTO_RE.search(line)
         before = line[:motto.start()].strip(" |\t") if motto else line
-        number_line = before.startswith("Số") and (before[2:3] in ("", ":", " ")) or _NUMBER_ONLY_RE.match(before)
+        number_line = _NUMBER_LABEL_RE.match(before) or _NUMBER_ONLY_RE.match(before)
         if before and not _SEPARATOR_RE.match(before) and not number_line:  # a Word table's left column:
             block = block + [before] if _is_caps(before) else []  # the issuer, then the number
         if motto:
