@@ -221,10 +221,31 @@ def test_txt_utf16_with_bom(tmp_path):
     assert read_document(path) == "Điều 1. Phạm vi điều chỉnh\nLuật này quy định."
 
 
-def test_txt_not_utf8_is_refused(tmp_path):
+_TONES = "\u0300\u0301\u0303\u0309\u0323"  # the five tone marks Windows-1258 writes as combining characters
+
+
+def _cp1258(text: str) -> bytes:
+    """`text` as Windows' own conversion writes it: a base letter (ê, ơ, ă…) then its tone mark."""
+    out = b""
+    for ch in text:
+        decomposed = unicodedata.normalize("NFD", ch)
+        base = unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONES))
+        out += (base + "".join(c for c in decomposed if c in _TONES)).encode("cp1258")
+    return out
+
+
+def test_txt_in_windows_1258_is_read_as_vietnamese(tmp_path):
+    body = "Điều 1. Phạm vi điều chỉnh\nLuật này quy định về quyền của người dân được cư trú."
     path = tmp_path / "cp1258.txt"
-    path.write_bytes(b"\xd0i\xea\xccu 1. Ph\xe1m vi")  # "Điều 1. Phạm vi" in Windows-1258
-    assert "UTF-8" in unreadable(path)
+    path.write_bytes(_cp1258(body))
+    assert read_document(path) == body
+
+
+def test_txt_in_a_font_encoding_is_refused_with_the_way_to_convert_it(tmp_path):
+    path = tmp_path / "tcvn3.txt"
+    path.write_bytes(b"\xa7i\xd2u 1. Ph\xb9m vi \xaei\xd2u ch\xd8nh c\xf1a Lu\xcbt n\xb5y")  # TCVN3 (ABC) bytes
+    message = unreadable(path)
+    assert "UTF-8" in message and "TCVN3" in message and "Unikey" in message
 
 
 def test_txt_that_is_binary_is_refused(tmp_path):

@@ -112,13 +112,30 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
 
 
 def _read_txt(data: bytes, name: str) -> str:
+    """UTF-8, or a byte-order mark's encoding; else Windows-1258, the legacy Vietnamese code page
+    of older office files, when the text then reads as Vietnamese (its most common words appear).
+    Font encodings (TCVN3, VNI) are refused with the way to convert them."""
     encoding = next((enc for bom, enc in _BOMS if data.startswith(bom)), "utf-8")
     if encoding == "utf-8" and _looks_binary(data):
         raise _mismatch(name, "văn bản thuần (.txt)")
     try:
         return data.decode(encoding)
     except UnicodeDecodeError as exc:
-        raise _fail(name, "không giải mã được văn bản; hãy lưu tệp với bảng mã UTF-8.") from exc
+        legacy = unicodedata.normalize("NFC", data.decode("cp1258", errors="replace"))
+        if encoding == "utf-8" and _reads_vietnamese(legacy):
+            return legacy
+        raise _fail(name, "không giải mã được văn bản (không phải UTF-8 hay Windows-1258). Bảng mã "
+                          "TCVN3 (ABC) hay VNI cần chuyển sang Unicode trước, ví dụ bằng công cụ chuyển "
+                          "mã của Unikey; hãy lưu tệp với bảng mã UTF-8.") from exc
+
+
+# The commonest Vietnamese words with a diacritic: text decoded with the right code page has them.
+_COMMON_WORDS = ("của", "được", "và", "các", "này", "không", "người", "theo", "điều", "về")
+
+
+def _reads_vietnamese(text: str) -> bool:
+    words = set(re.findall(r"\w+", text.lower()))
+    return sum(w in words for w in _COMMON_WORDS) >= 2
 
 
 def _looks_binary(data: bytes) -> bool:
