@@ -2,6 +2,7 @@
 import pytest
 
 from rag.query.words import parse_references
+from rag.settings import Settings
 
 pytestmark = pytest.mark.model
 
@@ -111,6 +112,27 @@ def test_spread_articles_lets_the_next_article_in():
     order = [uid for uid, _ in spread_articles(ranked, units, step=2)]
     assert order == ["a1", "n1", "a2", "n2", "b1", "a3"]
     assert spread_articles(ranked, units, step=0) == ranked
+
+
+def test_only_news_paragraphs_yield_to_the_regulations():
+    """Pure logic: a news paragraph loses `news_penalty` unless the question is about the news; a
+    paragraph of a plan or guidance (a document of kind "other" without articles) loses nothing."""
+    from rag.documents.parse import Unit
+    from rag.query.reading import Query
+    from rag.search.scoring import prior
+
+    settings = Settings()
+    news_unit = Unit("tin#p1", "tin", "paragraph", "p1", "", "", 0, 0, paragraph=1)
+    plan_unit = Unit("88/KH-UBND#p1", "88/KH-UBND", "paragraph", "p1", "", "", 0, 0, paragraph=1)
+
+    def bonus(unit, about_news=False):
+        query = Query(raw="q", text="q", english=False, accented=True, dense="q", lexical="q", topic_terms=(),
+                      about_news=about_news)
+        return prior(unit, query, settings, set(), lambda u, h: False, frozenset({"tin"}))
+
+    assert bonus(news_unit) == -settings.news_penalty < 0
+    assert bonus(news_unit, about_news=True) == 0.0
+    assert bonus(plan_unit) == 0.0
 
 
 @pytest.mark.parametrize("question, kept", [

@@ -77,6 +77,7 @@ class Retriever:
         self._other_topics = np.zeros((0, 1), np.float32)
         self.reader: QueryReader | None = None
         self.documents: dict[str, DocumentInfo] = {}  # doc_id → what answers say about each document
+        self._news: frozenset[str] = frozenset()  # doc_ids of the news articles
 
     def warm_up(self) -> None:
         """Load the index (building it when missing or stale), the embedding model and the query reader."""
@@ -88,6 +89,7 @@ class Retriever:
         topics = list(self.index.glossary.other_topics)
         self._other_topics = self.embedder.queries(topics) if topics else np.zeros((0, self.embedder.dim), np.float32)
         self.documents = document_infos(self.settings.data_dir)
+        self._news = frozenset(d.doc_id for d in self.documents.values() if d.is_news)
         names = {d.doc_id: d.names for d in self.documents.values()}
         stated = frozenset(fold(n) for u in self.index.units.values()
                            if u.kind == "preamble" and (n := stated_number(u.text)))
@@ -95,7 +97,7 @@ class Retriever:
         # replaces is answered from the clause that replaces it ("Quyết định 15/2019/QĐ-UBND còn hiệu lực không?")
         replaced = frozenset(fold(n) for articles in articles_by_document(self.index.units.values()).values()
                              for n in replaced_numbers("\n".join(u.text for u in articles)))
-        regulation, news = _vocabularies(self.index, self._terms)
+        regulation, news = _vocabularies(self.index, self._terms, self._news)
         vocabulary = regulation | news
         lay = LayTerms(lambda phrase: _known(phrase, vocabulary), skip=frozenset(self.index.glossary.lay_terms))
         self.reader = QueryReader(self.index.glossary, self.index.accents, frozenset(news - regulation), names, lay,
@@ -136,7 +138,7 @@ class Retriever:
         def heading(unit: Unit, headings: tuple[str, ...]) -> bool:
             return scoring.under_heading(unit, tuple(folded[h] for h in headings), ix.units, self._headlines)
 
-        ranked = sorted(((uid, f + scoring.prior(ix.units[uid], query, s, body_articles, heading))
+        ranked = sorted(((uid, f + scoring.prior(ix.units[uid], query, s, body_articles, heading, self._news))
                          for uid, f in fused.items()), key=lambda kv: -kv[1])
         ranked = scoring.one_per_body(ranked, ix.units, query.bodies)
         referenced = ix.find(query.reference, query.documents) or (  # "Quyết định 12/2026 ban hành ngày nào?"
@@ -187,12 +189,12 @@ def _known(phrase: str, vocabulary: set[str]) -> bool:
     return bool(keys) and all(k in vocabulary for k in keys)
 
 
-def _vocabularies(ix: LoadedIndex, terms: dict[str, set[str]]) -> tuple[set[str], set[str]]:
-    """The terms of the regulations' units and of the news paragraphs. Together they are what the
+def _vocabularies(ix: LoadedIndex, terms: dict[str, set[str]], news_docs: frozenset[str]) -> tuple[set[str], set[str]]:
+    """The terms of the documents' units and of the news paragraphs. Together they are what the
     documents use (for the lay terms); words only the news use (provinces, people) tell a question
     about the news."""
-    regulation = set().union(*(v for k, v in terms.items() if ix.units[k].kind != "paragraph"))
-    news = set().union(*(v for k, v in terms.items() if ix.units[k].kind == "paragraph"))
+    regulation = set().union(*(v for k, v in terms.items() if ix.units[k].doc_id not in news_docs))
+    news = set().union(*(v for k, v in terms.items() if ix.units[k].doc_id in news_docs))
     return regulation, news
 
 

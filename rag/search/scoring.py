@@ -43,12 +43,14 @@ def fuse(candidates: Iterable[Candidates], weights: dict[str, float], node_uids:
 
 
 def prior(unit: Unit, query: Query, settings: Settings, body_articles: set[int],
-          under_heading: Callable[[Unit, tuple[str, ...]], bool]) -> float:
+          under_heading: Callable[[Unit, tuple[str, ...]], bool], news: frozenset[str]) -> float:
     """Structural bonus of one unit: the body a question names, the aspect it asks about, news vs law.
 
     `body_articles`: the articles of the bodies named, or of an overriding cue ("ai quy định chức
-    năng của Phòng …?": the Phòng is being defined; the ones acting are those of Điều 12)."""
-    bonus = -settings.news_penalty if unit.kind == "paragraph" and not query.about_news else 0.0
+    năng của Phòng …?": the Phòng is being defined; the ones acting are those of Điều 12). `news`:
+    the doc_ids of news articles, which yield unless the question is about them (a plan or a
+    guidance read as paragraphs is a document of the authorities, not news: no penalty)."""
+    bonus = -settings.news_penalty if unit.doc_id in news and not query.about_news else 0.0
     if unit.doc_id in query.documents:
         bonus += settings.document_bonus
     if unit.kind == "preamble":
