@@ -213,6 +213,8 @@ def test_regulation_without_a_type_line_takes_its_first_heading(text, title):
     ("05/2020/QĐ-TTg", "Quyết định", "Thủ tướng Chính phủ"),
     ("16/2004/PL-UBTVQH11", "Pháp lệnh", "Ủy ban Thường vụ Quốc hội"),
     ("61/2022/QH15", None, "Quốc hội"),               # a Luật or a Nghị quyết: type unknown
+    ("120/HD-SGDĐT", "Hướng dẫn", None),             # a department's guidance (Nghị định 30/2020/NĐ-CP's codes)
+    ("215/TB-UBND", "Thông báo", None),
 ])
 def test_type_and_issuer_from_the_number_suffix(number, doc_type, issuer):
     meta = extract_metadata(f"Số: {number}\nĐiều 1. Phạm vi điều chỉnh")

@@ -46,10 +46,13 @@ MAX_HEADING_WORDS = 50  # longer is a paragraph, not a title (Thông tư 10's lo
 
 DOC_TYPES: tuple[str, ...] = (  # longest first, so "Thông tư liên tịch" wins over "Thông tư"
     "Thông tư liên tịch", "Bộ luật", "Hiến pháp", "Pháp lệnh", "Nghị định", "Nghị quyết",
-    "Quyết định", "Thông tư", "Chỉ thị", "Công văn", "Thông báo", "Kế hoạch", "Báo cáo", "Tờ trình", "Luật",
-)  # the last five: a province's administrative documents (Nghị định 30/2020/NĐ-CP), titled like the rest
-_SUFFIX_TYPES = {"TTLT": "Thông tư liên tịch", "TT": "Thông tư", "NĐ": "Nghị định",
-                 "QĐ": "Quyết định", "NQ": "Nghị quyết", "CT": "Chỉ thị", "PL": "Pháp lệnh"}
+    "Quyết định", "Thông tư", "Chỉ thị", "Công văn", "Thông báo", "Hướng dẫn", "Kế hoạch", "Báo cáo", "Tờ trình",
+    "Luật",
+)  # Công văn to Tờ trình: a province's administrative documents (Nghị định 30/2020/NĐ-CP), titled like the rest
+# The abbreviations of document types in a number ("120/HD-SGDĐT"), as Nghị định 30/2020/NĐ-CP lists them.
+_SUFFIX_TYPES = {"TTLT": "Thông tư liên tịch", "TT": "Thông tư", "NĐ": "Nghị định", "QĐ": "Quyết định",
+                 "NQ": "Nghị quyết", "CT": "Chỉ thị", "PL": "Pháp lệnh", "TB": "Thông báo", "HD": "Hướng dẫn",
+                 "KH": "Kế hoạch", "BC": "Báo cáo", "TTr": "Tờ trình"}
 _NOT_DOCUMENTS = ("Luật sư", "Luật gia", "Luật pháp", "Luật lệ", "Luật học", "Luật hóa")
 
 _MINISTRIES = (
