@@ -1,5 +1,6 @@
 """A real browser (Debian's chromium driven by Playwright) against the live app: type a question,
 watch the answer stream in, click a citation, read the clause, screenshot desktop and phone."""
+import dataclasses
 import shutil
 import time
 from pathlib import Path
@@ -62,3 +63,32 @@ def test_the_question_box_stops_at_the_question_limit(browser, live_app):
     page.keyboard.insert_text("ă" * (limit + 500))  # as a paste arrives
     assert len(box.input_value()) == limit
     page.close()
+
+
+def test_an_example_runs_on_click_in_the_mode_chosen_and_no_english_footer(browser, built_index, tmp_path):
+    """The examples had carried a mode column: a click set the mode back to the default and only
+    filled the box. Gradio's English footer ("Use via API · Built with Gradio") is not shown. The
+    LLM server is unreachable here, so the mode chosen answers at once, saying so."""
+    from rag.app.webapp import serve_in_background
+
+    settings = dataclasses.replace(built_index, llm_base_url="http://127.0.0.1:9/v1", feedback_db=tmp_path / "fb.db",
+                                   log_file=tmp_path / "requests.log", index_reload_seconds=0)
+    url, _, server = serve_in_background(settings)
+    try:
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(url + "/", wait_until="domcontentloaded")
+        page.locator('textarea[data-testid="textbox"]').first.wait_for(timeout=30_000)
+        llm = page.get_by_role("radio", name="Mô hình ngôn ngữ")
+        llm.check()
+        example = page.locator("button.example").first
+        question = example.inner_text().strip()
+        example.click()
+        bot = page.locator('div[data-testid="bot"]').last
+        bot.wait_for(state="visible", timeout=30_000)
+        assert question in page.locator('div[data-testid="user"]').last.inner_text()
+        page.get_by_text("Chế độ mô hình ngôn ngữ không dùng được").first.wait_for(timeout=30_000)  # asked in that mode
+        assert llm.is_checked()
+        assert "Built with Gradio" not in page.content() and "Use via API" not in page.inner_text("body")
+        page.close()
+    finally:
+        server.should_exit = True

@@ -7,7 +7,7 @@ from rag.settings import ANSWER_MODES, load_settings
 
 def test_defaults_need_no_configuration(tmp_path):
     s = load_settings(env={}, config_file=tmp_path / "none.toml")
-    assert s.embed_model == "intfloat/multilingual-e5-small" and s.answer_mode == "auto" and s.top_k == 10
+    assert s.embed_model == "intfloat/multilingual-e5-small" and s.answer_mode == "extractive" and s.top_k == 10
 
 
 def test_file_then_environment_override(tmp_path):

@@ -569,7 +569,7 @@ def build_parser() -> argparse.ArgumentParser:
     a = add("ask", cmd_ask, "answer a question with clause citations")
     a.set_defaults(usage_error=a.error)
     a.add_argument("question", nargs="?", help="the question (omit with --jsonl)")
-    a.add_argument("--mode", choices=ANSWER_MODES, default=None, help="answer mode (default: settings.answer_mode = auto)")
+    a.add_argument("--mode", choices=ANSWER_MODES, default=None, help="answer mode (default: settings.answer_mode = extractive)")
     a.add_argument("--json", action="store_true", help="print the answer as one JSON object")
     a.add_argument("--jsonl", action="store_true",
                    help='read {"id", "question", "history"?} lines on stdin, write one JSON line each')

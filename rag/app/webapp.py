@@ -524,7 +524,9 @@ def build_ui(service: ChatService) -> gr.Blocks:
                                             max_length=service.settings.max_question_chars,  # the browser stops there
                                             submit_btn=True, stop_btn=True, show_label=False,
                                             label="Câu hỏi"),  # the examples table's column header
-                         examples=[[q, default_mode] for q in scope.examples], run_examples_on_click=True,
+                         # the message alone: an example then runs on click, inside the chat, in the mode
+                         # chosen (a mode column had set the mode back and only filled the box)
+                         examples=[[q] for q in scope.examples], run_examples_on_click=True,
                          cache_examples=False, api_name="respond", fill_height=False)
         status = gr.Markdown()
 
@@ -595,7 +597,9 @@ def create_app(settings: Settings | None = None, service: ChatService | None = N
     # LLM answers hold at most llm_queue_size + llm_queue_max_waiting workers: the rest stay for extractive ones
     workers = max(settings.chat_workers, settings.llm_queue_size + settings.llm_queue_max_waiting + 2)
     demo = build_ui(service).queue(default_concurrency_limit=workers, max_size=128)
-    return gr.mount_gradio_app(app, demo, path="/", css=CSS, head=HEAD, show_error=False,
+    # footer_links=[]: Gradio's English footer ("Use via API · Built with Gradio · Settings") means
+    # nothing to a citizen; the API itself stays (README "Chat app and its API")
+    return gr.mount_gradio_app(app, demo, path="/", css=CSS, head=HEAD, show_error=False, footer_links=[],
                                max_file_size=f"{settings.max_upload_mb}mb", app_kwargs=NO_API_MAP)
 
 
