@@ -38,6 +38,20 @@ def test_condense(previous, question, expected):
     assert condense(question, hist(previous), G) == expected
 
 
+@pytest.mark.parametrize("turns, question, expected", [
+    (["Khoản 3 Điều 4 quy định gì?"], "Còn khoản 14 thì sao?", "Còn khoản 14 thì sao? (Điều 4 quy định gì?)"),
+    (["Điểm k khoản 2 Điều 7 nói gì?"], "còn điểm d?", "còn điểm d? (khoản 2 Điều 7 nói gì?)"),
+    (["khoản 2 Điều 10 Thông tư 10 nói gì"], "khoản 1 thì sao", "khoản 1 thì sao (Điều 10 Thông tư 10 nói gì)"),
+    # a chain of follow-ups keeps the article of the last question that named one
+    (["Khoản 3 Điều 4 quy định gì?", "Còn khoản 14 thì sao?"], "khoan 15 thi sao",
+     "khoan 15 thi sao (Điều 4 quy định gì?)"),
+    (["Sở có nhiệm vụ gì về bưu chính?"], "Còn khoản 14 thì sao?", "Còn khoản 14 thì sao? (Sở)"),  # no article before
+])
+def test_a_clause_named_alone_continues_the_last_article_asked_about(turns, question, expected):
+    history = [t for q in turns for t in hist(q)]
+    assert condense(question, history, G) == expected
+
+
 def test_no_history_leaves_the_question_alone():
     assert condense("Còn cấp xã thì sao?", [], G) == "Còn cấp xã thì sao?"
 

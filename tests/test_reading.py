@@ -64,3 +64,10 @@ def test_a_message_that_only_greets_or_thanks_is_small_talk(reader, message, kin
 def test_a_question_about_how_a_named_document_is_built(reader, question, outline):
     q = reader.read(question)
     assert q.documents == ("44/2019/QH14",) and q.outline is outline
+
+
+@pytest.mark.parametrize("question", ["Cơ quan đó còn làm gì nữa?", "con gi nua khong"])
+def test_asking_for_more_names_no_topic(reader, question):
+    """"… còn làm gì nữa?" asks for more of the same: "nữa" is no topic the documents must cover (it
+    had been the one uncovered term, and the follow-up was refused)."""
+    assert "nua" not in reader.read(question).coverage_terms

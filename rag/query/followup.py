@@ -8,6 +8,8 @@ Rules, in order:
    did and leans on it (`_leans_back`) → the anaphor is replaced by (or the question completed
    with) the previous body;
 3. otherwise the follow-up is already standalone.
+Before them: a follow-up that names a clause or point but no article ("Còn khoản 14 thì sao?")
+continues the address of the latest question that named one ("Khoản 3 Điều 4 quy định gì?").
 
 Example:
     >>> condense("Còn cấp xã thì sao?", [{"role": "user", "content": "Sở có nhiệm vụ gì về bưu chính?"}], g)
@@ -16,11 +18,11 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from rag.documents.glossary import Glossary
 from rag.query.informal import normalize_informal
-from rag.query.words import blank_phrases, content_words, lexicon
+from rag.query.words import blank_phrases, content_words, lexicon, parse_references
 from rag.text import fold, has_diacritics, normalize
 
 _ANAPHORA = re.compile(
@@ -31,9 +33,9 @@ _ANAPHORA = re.compile(
 _SUBJECT_END = re.compile(r"(?i)\s+(thành lập|được|có|là|gồm|hoạt động|làm|thực hiện|chịu|phụ trách|quản lý|ở|do)\b|[?.,]")
 
 
-def last_user_question(history: list[dict]) -> str | None:
-    """The last user turn's text (informal wording resolved); turns that are not {"role", "content"}
-    objects, and content parts that are not text, are skipped."""
+def _user_turns(history: list[dict]) -> Iterator[str]:
+    """The user turns' texts, latest first (informal wording resolved); turns that are not
+    {"role", "content"} objects, and content parts that are not text, are skipped."""
     for turn in reversed(history or []):
         if not isinstance(turn, dict) or turn.get("role") != "user":
             continue
@@ -41,7 +43,33 @@ def last_user_question(history: list[dict]) -> str | None:
         if isinstance(content, list):  # Gradio / OpenAI style content parts
             content = " ".join(p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str))
         if isinstance(content, str) and content.strip():
-            return normalize_informal(normalize(content))
+            yield normalize_informal(normalize(content))
+
+
+def last_user_question(history: list[dict]) -> str | None:
+    """The last user turn's text (informal wording resolved), or None."""
+    return next(_user_turns(history), None)
+
+
+_ADDRESS = re.compile(r"(?i)\b(?:điều|dieu|khoản|khoan|điểm|diem)\s+(?:\d{1,3}|[a-zđ])\b")
+
+
+def _continued_address(question: str, history: list[dict]) -> str | None:
+    """"Còn khoản 14 thì sao? (Điều 4 quy định gì?)" for "Còn khoản 14 thì sao?" after "Khoản 3 Điều 4
+    quy định gì?": a clause or point named without its article takes the article (and, for a point,
+    the clause) of the latest question that named one, and that question's other words, which may
+    name its document. Why: alone, "khoản 14" had been matched by text to another article's khoản 14."""
+    now = parse_references(question)
+    if not now or "article" in now:
+        return None
+    for earlier in _user_turns(history):
+        before = parse_references(earlier)
+        if "article" in before:
+            address = f"Điều {before['article']}"
+            if "clause" not in now and "clause" in before:
+                address = f"khoản {before['clause']} {address}"
+            rest = " ".join(_ADDRESS.sub(" ", earlier).split())
+            return f"{question} ({address} {rest})"
     return None
 
 
@@ -77,6 +105,8 @@ def condense(question: str, history: list[dict], glossary: Glossary,
     previous = last_user_question(history)
     if not previous:
         return question
+    if continued := _continued_address(question, history):
+        return continued
     if restore and not has_diacritics(previous):
         previous = restore(previous)
     now_bodies, before_bodies = glossary.bodies_in(question), glossary.bodies_in(previous)
