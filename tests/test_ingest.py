@@ -340,6 +340,31 @@ def test_an_overlong_text_or_doc_id_is_refused_in_vietnamese_and_nothing_is_writ
     assert (data / "manifest.json").read_text(encoding="utf-8") == before
 
 
+@pytest.mark.parametrize("text, message", [
+    ("Điều 1. Phạm vi\n" + "Nội dung rất dài về kiểm định phương tiện đo " * 500, "đoạn văn dài"),  # 22,500 characters
+    ("Điều 1. Phạm vi\n" + "a" * 1500 + "\nĐiều 2. Hiệu lực thi hành", "liền nhau"),
+])
+def test_a_line_or_word_no_document_has_is_refused_before_it_reaches_the_index(data, tmp_path, text, message):
+    """One 1.8 M-character line had held an index build for many minutes (embedded in 512-token pieces)."""
+    before = (data / "manifest.json").read_text(encoding="utf-8")
+    path = tmp_path / "mot-dong.txt"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ValueError, match=message):
+        add_document(path, data, kind="other")
+    assert (data / "manifest.json").read_text(encoding="utf-8") == before
+
+
+def test_a_title_or_kind_the_chat_cannot_show_is_refused(data, law_docx):
+    before = (data / "manifest.json").read_text(encoding="utf-8")
+    with pytest.raises(ValueError, match="Tiêu đề quá dài"):
+        add_document(law_docx, data, title="Luật " * 200)
+    for kind in ("<script>", "luật", "a" * 31):
+        with pytest.raises(ValueError, match="Loại văn bản .* không hợp lệ"):
+            add_document(law_docx, data, kind=kind)
+    assert (data / "manifest.json").read_text(encoding="utf-8") == before
+    assert add_document(law_docx, data, kind="ke-hoach")["kind"] == "ke-hoach"
+
+
 def test_file_names_never_collide(data, tmp_path):
     (data / "abc.txt").write_text("not in the manifest", encoding="utf-8")
     src = tmp_path / "x.txt"
