@@ -287,6 +287,12 @@ def test_effective_date(sentence, effective):
     assert extract_metadata(text).effective == effective
 
 
+def test_effective_date_written_on_the_article_heading_line():
+    """A short decision states it in the heading: "Điều 2. Quyết định này có hiệu lực kể từ ngày …"."""
+    text = "Yên Bái, ngày 01 tháng 8 năm 2026\nĐiều 2. Quyết định này có hiệu lực kể từ ngày 10 tháng 8 năm 2026."
+    assert extract_metadata(text).effective == "2026-08-10"
+
+
 def test_effective_from_signing_without_issue_date_is_unknown():
     assert extract_metadata("Quyết định này có hiệu lực kể từ ngày ký.").effective is None
 

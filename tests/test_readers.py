@@ -248,6 +248,16 @@ def test_txt_in_a_font_encoding_is_refused_with_the_way_to_convert_it(tmp_path):
     assert "UTF-8" in message and "TCVN3" in message and "Unikey" in message
 
 
+def test_a_web_page_saved_as_txt_is_refused_with_what_to_do(tmp_path):
+    """Its scripts, menus and tags had been stored and indexed as the document's text."""
+    path = tmp_path / "trang.txt"
+    path.write_text("<!doctype html><html><head><script>alert(1)</script></head><body><p>Điều 1. Phạm vi</p>"
+                    "</body></html>", encoding="utf-8")
+    assert ".html" in unreadable(path)
+    path.write_text("Điều 1. Thẻ <b> và <html> được nhắc trong nội dung thì vẫn là văn bản.", encoding="utf-8")
+    assert read_document(path).startswith("Điều 1.")
+
+
 def test_txt_that_is_binary_is_refused(tmp_path):
     path = tmp_path / "anh.txt"
     path.write_bytes(b"%PDF-1.7\n\x00\x01\x02")

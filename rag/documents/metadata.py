@@ -201,13 +201,15 @@ def _normalize_number(raw: str) -> str:
 
 
 def _sentences(lines: list[str]) -> Iterator[tuple[str, str, int]]:
-    """(sentence, title of the article it is in, line index), in text order."""
+    """(sentence, title of the article it is in, line index), in text order. An article's heading
+    is read as a sentence too: a short decision writes its content there ("Điều 2. Quyết định này
+    có hiệu lực kể từ ngày 10 tháng 8 năm 2026."), and its effective date had been missed."""
     article = ""
     for index, line in enumerate(lines):
         heading = _ARTICLE_RE.match(line)
         if heading:
             article = heading.group(1)
-            continue
+            line = article
         for sentence in _SENTENCE_SPLIT_RE.split(line):
             yield sentence, article, index
 

@@ -109,6 +109,7 @@ _BOMS: tuple[tuple[bytes, str], ...] = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16"),
 )
+_HTML_START = re.compile(r"\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.IGNORECASE | re.DOTALL)
 
 
 def _read_txt(data: bytes, name: str) -> str:
@@ -119,7 +120,7 @@ def _read_txt(data: bytes, name: str) -> str:
     if encoding == "utf-8" and _looks_binary(data):
         raise _mismatch(name, "văn bản thuần (.txt)")
     try:
-        return data.decode(encoding)
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         legacy = unicodedata.normalize("NFC", data.decode("cp1258", errors="replace"))
         if encoding == "utf-8" and _reads_vietnamese(legacy):
@@ -127,6 +128,9 @@ def _read_txt(data: bytes, name: str) -> str:
         raise _fail(name, "không giải mã được văn bản (không phải UTF-8 hay Windows-1258). Bảng mã "
                           "TCVN3 (ABC) hay VNI cần chuyển sang Unicode trước, ví dụ bằng công cụ chuyển "
                           "mã của Unikey; hãy lưu tệp với bảng mã UTF-8.") from exc
+    if _HTML_START.match(text):  # its markup, scripts and menus would be indexed as the document's text
+        raise _fail(name, "nội dung là một trang web (HTML); hãy đổi đuôi tệp thành .html để đọc đúng phần văn bản.")
+    return text
 
 
 # The commonest Vietnamese words with a diacritic: text decoded with the right code page has them.
