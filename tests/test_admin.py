@@ -256,7 +256,9 @@ def test_the_real_build_uses_a_snapshot_with_the_same_corpus_hash(tmp_path, monk
 
 @pytest.mark.parametrize("header, token, ok", [
     (f"Bearer {TOKEN}", TOKEN, True), (f"Bearer {TOKEN} ", TOKEN, True), ("Bearer x", TOKEN, False),
-    (None, TOKEN, False), ("Bearer ", "", False), (f"bearer {TOKEN}", TOKEN, False),
+    (None, TOKEN, False), ("Bearer ", "", False), ("Bearer", TOKEN, False), (TOKEN, TOKEN, False),
+    (f"bearer {TOKEN}", TOKEN, True), (f"BEARER {TOKEN}", TOKEN, True),  # the scheme in any case (RFC 7235)
+    (f"Basic {TOKEN}", TOKEN, False), (f"Bearer {TOKEN}x", TOKEN, False),
 ])
 def test_bearer_token_check(header, token, ok):
     assert bearer_ok(header, token) is ok

@@ -86,6 +86,23 @@ def test_adding_such_a_decision_says_how_its_regulation_is_cited(tmp_path):
     assert any("Quy định kèm theo: 2 điều" in w and "Điều N của Quy định kèm theo" in w for w in result["warnings"])
 
 
+def test_a_citation_says_which_text_its_address_is_in():
+    """The decision's Điều 2 and its regulation's Điều 2 had looked the same in `ask --json` but for
+    the document's name."""
+    from types import SimpleNamespace
+
+    from rag.answers.assistant import Assistant
+    from rag.documents.corpus import DocumentInfo
+
+    units = {u.uid: u for u in _units()}
+    info = DocumentInfo("27/2026/QĐ-UBND", "decision", "Quyết định 27/2026/QĐ-UBND")
+    library = SimpleNamespace(units=units, document=lambda doc_id: info)
+    own, attached = units["27/2026/QĐ-UBND#Điều 2"], units["27/2026/QĐ-UBND#Quy định kèm theo: Điều 2"]
+    cited = Assistant.citations_for(SimpleNamespace(library=library), [own, attached])
+    assert [(c.label, c.annex) for c in cited] == [("Điều 2", ""), ("Điều 2", "Quy định kèm theo")]
+    assert cited[1].document == "Quy định kèm theo Quyết định 27/2026/QĐ-UBND"
+
+
 WORD_HEADER = """ỦY BAN NHÂN DÂN
 TỈNH HÀ TĨNH
 -------

@@ -62,13 +62,13 @@ def test_retrieve_jsonl_output_schema(capsys, monkeypatch, built_index):
     for r in rows:
         assert len(r["retrieved"]) == 10
         for item in r["retrieved"]:
-            assert set(item) == {"doc_id", "article", "clause", "point", "label", "score", "text"}
+            assert set(item) == {"doc_id", "annex", "article", "clause", "point", "label", "score", "text"}
     news = rows[1]["retrieved"][0]
     assert news["doc_id"] == "son-la-trung-tam-ho-tro-dmst-cds" and news["article"] is None
 
 
 def test_retrieve_needs_a_question_or_jsonl(capsys, built_index):
-    with pytest.raises(SystemExit, match="give a QUESTION, or --jsonl"):
+    with pytest.raises(SystemExit, match="cần một câu hỏi, hoặc --jsonl"):
         main(["retrieve"])
 
 

@@ -117,12 +117,14 @@ def test_ask_jsonl_odd_history_and_a_failing_backend_do_not_stop_the_batch(capsy
     ["ask", "Ai quản lý tem bưu chính?", "--jsonl"],
     ["ask"],
     ["retrieve", "--bogus", "x"],
+    ["ask", "--mode", "bogus", "x"],
 ])
 def test_usage_errors_exit_2_with_a_message(capsys, argv):
     with pytest.raises(SystemExit) as e:
         main(argv)
     _, err = capsys.readouterr()
-    assert e.value.code == 2 and "usage:" in err and "error:" in err and "Traceback" not in err
+    assert e.value.code == 2 and "lỗi:" in err and "--help" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1 and not any(w in err for w in ("usage:", "error:", "invalid", "required"))
 
 
 def test_top_k_1_is_accepted(capsys, built_index):
@@ -153,7 +155,7 @@ def test_no_question_is_told_what_to_give(capsys):
     with pytest.raises(SystemExit):
         main(["ask"])
     err = capsys.readouterr().err
-    assert "give a QUESTION, or --jsonl" in err and "not both" not in err
+    assert "cần một câu hỏi, hoặc --jsonl" in err and "không dùng cả hai" not in err
 
 
 def test_a_reader_that_stops_early_gets_no_traceback(built_index):

@@ -70,6 +70,7 @@ class Citation:
     date: str | None = None  # news: publication date; regulations: effective date, when known
     document: str = ""  # how the answer names the document ("Luật Đất đai 31/2024/QH15")
     refs: tuple[Referenced, ...] = ()  # what its text refers to inside the same document
+    annex: str = ""  # the text a decision issues that the address is in ("Quy định kèm theo"); "" for its own
 
 
 @dataclass(frozen=True)
@@ -250,7 +251,7 @@ class Assistant:
             refs = tuple(Referenced(r.label, r.text) for r in map(self.library.units.get, u.refs) if r)
             name = f"{u.annex} {doc.name}" if u.annex else doc.name  # "Quy định kèm theo Quyết định 27/…"
             out.append(Citation(i, u.doc_id, u.article, u.clause, u.point, u.label, u.text, u.breadcrumb,
-                                doc.title, date, name, refs))
+                                doc.title, date, name, refs, u.annex))
         return out
 
     def _extractive(self, question: str, retrieval: Retrieval, note: str = "") -> Generator[str, None, _Result]:

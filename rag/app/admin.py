@@ -51,10 +51,12 @@ _FORM_OVERHEAD = 64 * 1024  # bytes a multipart body may carry beyond the file (
 
 
 def bearer_ok(authorization: str | None, token: str) -> bool:
-    """True when `authorization` is exactly "Bearer <token>" (constant-time) and a token is configured."""
+    """True when `authorization` is "Bearer <token>" (the scheme in any case, RFC 7235; the token
+    compared in constant time) and a token is configured."""
     if not token or not authorization:
         return False
-    return hmac.compare_digest(authorization.strip().encode("utf-8"), f"Bearer {token}".encode())
+    scheme, _, given = authorization.strip().partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode("utf-8"), token.encode("utf-8"))
 
 
 UPLOAD_PATHS = ("/upload", "/process_recording")  # Gradio's routes that store files

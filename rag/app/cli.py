@@ -11,6 +11,7 @@ import json
 import logging
 import math
 import os
+import re
 import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -37,9 +38,9 @@ _INTERNAL_ERROR = "Lỗi nội bộ khi xử lý dòng này; các dòng khác v�
 def _one_input(args: argparse.Namespace) -> None:
     """`ask` and `retrieve` read one QUESTION or a JSONL batch on stdin: exactly one of them."""
     if args.jsonl and args.question is not None:
-        args.usage_error("give either a QUESTION or --jsonl (questions on stdin), not both")
+        args.usage_error("hoặc một câu hỏi, hoặc --jsonl (câu hỏi từ stdin), không dùng cả hai")
     if not args.jsonl and args.question is None:
-        args.usage_error("give a QUESTION, or --jsonl with questions on stdin")
+        args.usage_error("cần một câu hỏi, hoặc --jsonl với các câu hỏi từ stdin")
 
 
 def _parse_int(text: str) -> int | str:
@@ -524,13 +525,25 @@ class UsageError(SystemExit):
         return self.message
 
 
+# argparse's usage errors, said in Vietnamese (the values they quote stay as typed)
+_USAGE_ERRORS = (
+    (re.compile(r"argument (\S+): invalid choice: (.+?) \(choose from (.+)\)"), r"tham số \1: giá trị \2 không hợp lệ (chọn một trong: \3)"),
+    (re.compile(r"the following arguments are required: (.+)"), r"thiếu tham số: \1"),
+    (re.compile(r"unrecognized arguments: (.+)"), r"tham số không nhận ra: \1"),
+    (re.compile(r"argument (\S+): expected one argument"), r"tham số \1 cần một giá trị"),
+    (re.compile(r"argument (\S+): not allowed with argument (\S+)"), r"không dùng \1 cùng với \2"),
+    (re.compile(r"argument (\S+): (.+)"), r"tham số \1: \2"),
+)
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse whose usage errors (bad flags, bad values, missing arguments) print the usage and
-    the message to stderr and raise `UsageError` (exit code 2); subcommand parsers inherit it."""
+    """argparse whose usage errors (bad flags, bad values, missing arguments) print one Vietnamese
+    line to stderr, with where to find the usage, and raise `UsageError` (exit code 2); subcommand
+    parsers inherit it."""
 
     def error(self, message: str):
-        self.print_usage(sys.stderr)
-        text = f"{self.prog}: error: {message}"
+        said = next((rx.sub(vi, message) for rx, vi in _USAGE_ERRORS if rx.search(message)), message)
+        text = f"{self.prog}: lỗi: {said}. Xem: {self.prog} --help"
         print(text, file=sys.stderr)
         raise UsageError(text)
 

@@ -201,5 +201,5 @@ def _vocabularies(ix: LoadedIndex, terms: dict[str, set[str]], news_docs: frozen
 def unit_record(scored: ScoredUnit) -> dict:
     """The JSON shape of a retrieved unit in `retrieve --jsonl` and `ask --jsonl` output."""
     u = scored.unit
-    return {"doc_id": u.doc_id, "article": u.article, "clause": u.clause, "point": u.point,
+    return {"doc_id": u.doc_id, "annex": u.annex, "article": u.article, "clause": u.clause, "point": u.point,
             "label": u.label, "score": float(scored.score), "text": u.text}
