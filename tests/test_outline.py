@@ -25,6 +25,9 @@ LAWS = Path(__file__).resolve().parents[2] / "shared" / "laws"
     ("Cần bao nhiêu điều kiện để được cấp phép?", False),
     ("Những điều nào quy định về kết hôn?", False),
     ("Thông tư có những điều gì mới?", False),
+    (" quy định gì?", True),  # "Thông tư 10 quy định gì?": what the whole document covers
+    (" nói về vấn đề gì", True),
+    ("Chủ tịch UBND cấp tỉnh quy định gì đối với đơn vị sự nghiệp?", False),
 ])
 def test_questions_about_how_a_document_is_built(text, asks):
     assert asks_outline(text) is asks
@@ -65,3 +68,14 @@ def test_laws_are_counted_as_their_manifest_says_and_long_ones_are_not_listed_wh
     assert manifest["91/2015/QH13"]["articles"] > LISTED_ARTICLES and len(civil.splitlines()) == 2
     residence = describe(library, ("68/2020/QH14",)).splitlines()
     assert len(residence) == 1 + manifest["68/2020/QH14"]["articles"] and residence[1].startswith("- Điều 1.")
+
+
+def test_a_named_document_without_articles_says_so_and_how_it_is_cited():
+    from rag.documents.corpus import Document
+
+    text = "Số: 88/KH-UBND\nKẾ HOẠCH\n1. Thời gian: từ ngày 09 đến ngày 10 tháng 10 năm 2026.\n2. Địa điểm: Nhà văn hóa xã.\n"
+    doc = Document("88/KH-UBND", "kh.txt", "other", "Kế hoạch Ngày hội", text)
+    library = _library(parse_document(doc), [doc])
+    assert describe(library, ("88/KH-UBND",)) == ("Kế hoạch Ngày hội 88/KH-UBND không chia thành chương, điều: "
+                                                 "văn bản gồm 2 đoạn, được trích dẫn theo đoạn.")
+    assert describe(library, ()) == ""  # nothing to outline when none is named

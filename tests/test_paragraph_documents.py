@@ -41,6 +41,18 @@ def test_a_plans_short_lines_of_content_are_kept_and_its_headings_and_recipients
     """The news rule (under 15 words is a caption) had dropped "1. Thời gian: …" and with it the answer
     to "tổ chức khi nào?"."""
     units = parse_document(Document("88/KH-UBND", "kh.txt", "other", "Kế hoạch Tổ chức Ngày hội", PLAN))
-    assert [u.text for u in units] == ["Tổ chức Ngày hội Chuyển đổi số tỉnh năm 2026",
-                                       "1. Thời gian: từ ngày 09 đến ngày 10 tháng 10 năm 2026.",
-                                       "2. Địa điểm: Quảng trường Trung tâm Văn hóa tỉnh."]
+    assert [u.text for u in units if u.kind == "paragraph"] == [
+        "Tổ chức Ngày hội Chuyển đổi số tỉnh năm 2026", "1. Thời gian: từ ngày 09 đến ngày 10 tháng 10 năm 2026.",
+        "2. Địa điểm: Quảng trường Trung tâm Văn hóa tỉnh."]
+
+
+def test_a_plan_keeps_the_blocks_that_say_its_number_date_and_signer():
+    """"Ai ký Kế hoạch 12/KH-UBND?" and "… ban hành ngày nào?" had been refused: a document without
+    articles kept only its paragraphs. The header's number and date and the recipients and signature
+    are preamble units, as in a regulation; a line of content starting with "Số:" stays a paragraph."""
+    units = parse_document(Document("88/KH-UBND", "kh.txt", "other", "Kế hoạch Tổ chức Ngày hội", PLAN))
+    blocks = [(u.label, u.text) for u in units if u.kind == "preamble"]
+    assert blocks == [("Số hiệu, ngày ban hành", "Số: 88/KH-UBND"), ("Nơi nhận, chữ ký", "Nơi nhận:\n- Lưu: VT, KGVX.")]
+    assert [u.kind for u in units] == ["preamble", "paragraph", "paragraph", "paragraph", "preamble"]  # reading order
+    guidance = parse_document(Document("120/HD-SGDĐT", "hd.txt", "other", "Hướng dẫn", GUIDANCE))
+    assert [u.kind for u in guidance] == ["paragraph"] * 3

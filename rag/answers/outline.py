@@ -54,6 +54,10 @@ def describe(library: Library, doc_ids: tuple[str, ...]) -> str:
     docs = [library.document(d) for d in (doc_ids or tuple(library.documents))]
     articles = articles_by_document(library.units.values())  # once, not once per document
     outlines = [(d, outline(articles.get(d.doc_id, []), d.doc_id)) for d in docs if not d.is_news]
+    if doc_ids and len(outlines) == 1 and not outlines[0][1]:  # a plan or a notice named: no article to list
+        doc = outlines[0][0]
+        paragraphs = sum(u.doc_id == doc.doc_id and u.kind == "paragraph" for u in library.units.values())
+        return f"{doc.name} không chia thành chương, điều: văn bản gồm {paragraphs} đoạn, được trích dẫn theo đoạn."
     outlines = [(d, groups) for d, groups in outlines if groups]
     if len(outlines) == 1:
         doc, groups = outlines[0]

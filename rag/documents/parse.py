@@ -129,7 +129,7 @@ class _RegulationReader:
             elif END_MATTER.match(line):  # the recipients and the signature follow the last article
                 self.art = self.cl = self.pt = None
                 self.closing = True
-                _preamble_unit(self.units, self.doc.doc_id, start, end, "Nơi nhận, chữ ký", self.short_doc)
+                _preamble_unit(self.units, self.doc.doc_id, start, end, SIGNATURE, self.short_doc)
                 continue
             else:
                 self._clause_or_point(start, end, line)
@@ -184,7 +184,9 @@ class _RegulationReader:
             self.annex_type, self.closing = t.group(1).capitalize(), False
         elif _ANNEX_LINE.match(line):
             self.closing = False
-        label = "Nơi nhận, chữ ký" if self.closing else _preamble_label(line)
+        elif END_MATTER.match(line):  # a plan's or a notice's recipients: it has no article to end
+            self.closing = True
+        label = SIGNATURE if self.closing else _preamble_label(line)
         if label == NUMBER_AND_DATE and _after_the_motto(self.units, self.doc.text):
             del self.units[-1]  # the number, the motto and the date: one block of the header
         _preamble_unit(self.units, self.doc.doc_id, start, end, label, self.short_doc)
@@ -220,6 +222,7 @@ def _preamble_unit(units: list[Unit], doc_id: str, start: int, end: int, label: 
 
 
 NUMBER_AND_DATE = "Số hiệu, ngày ban hành"
+SIGNATURE = "Nơi nhận, chữ ký"
 
 
 def _preamble_label(line: str) -> str:
@@ -262,11 +265,16 @@ def _fill_text(doc: Document, units: list[Unit]) -> None:
 
 def parse_document(doc: Document) -> list[Unit]:
     """All units of one document, in reading order, with verbatim text and offsets. A document with
-    no article ("Điều 1."), a guidance or a notice, is read as paragraphs like news, and keeps its
-    kind: it is shown as the document it is, not as a news item."""
+    no article ("Điều 1."), a plan or a notice, is read as paragraphs like news, and keeps its kind
+    (it is shown as the document it is, not as a news item) and the blocks of its header and end
+    that say its number, date and signer ("Ai ký Kế hoạch 12/KH-UBND?" had been refused)."""
     units = _news_units(doc) if doc.kind in NEWS_KINDS else _RegulationReader(doc).read()
     if doc.kind not in NEWS_KINDS and not any(u.kind == "article" for u in units):
-        units = _news_units(doc)
+        paragraphs = _news_units(doc)
+        kept = [u for u in units if u.label in (NUMBER_AND_DATE, SIGNATURE)  # not a line of content as a whole
+                and not any((p.start, p.end) == (u.start, u.end) for p in paragraphs)]
+        paragraphs = [p for p in paragraphs if not any(k.start <= p.start < k.end for k in kept)]
+        units = sorted(kept + paragraphs, key=lambda u: u.start)
     _fill_text(doc, units)
     resolve_references(units)
     return units

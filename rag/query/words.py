@@ -96,9 +96,12 @@ def asks_list(question: str) -> bool:
 
 
 # "có bao nhiêu điều", "gồm mấy chương", "gồm những điều nào", "mục lục" (folded): the structural
-# units are a closed set (phần, chương, mục, điều), so this is grammar, not a list of questions.
+# units are a closed set (phần, chương, mục, điều), so this is grammar, not a list of questions. With
+# a document named and nothing else asked, "(Thông tư 10) quy định gì / nói về gì / nội dung là gì"
+# asks what the whole document covers: its outline too.
 _OUTLINE = re.compile(r"(?:\bgom\s+)?(?:\b(?:tat ca|tong cong)\s+)?\b(?:bao nhieu|may|nhung|cac)\s+"
-                      r"(?:phan|chuong|muc|dieu)\b(?:\s+(?:nao|gi|tat ca|tong cong|het))*|\bmuc luc\b")
+                      r"(?:phan|chuong|muc|dieu)\b(?:\s+(?:nao|gi|tat ca|tong cong|het))*|\bmuc luc\b"
+                      r"|\b(?:qu[iy] dinh|noi)(?: ve)?(?: nhung)? (?:gi|cai gi|van de gi)\b|\bnoi dung(?: chinh)?(?: la)? gi\b")
 _ANNEXES = "|".join(fold(t) for t in ANNEX_TYPES)
 _DOCUMENT_WORDS = re.compile(r"\b(?:van ban|{}|{})(?:\s+nay)?\b|\b(?:ban hanh\s+)?kem theo\b".format(
     _ANNEXES, "|".join(fold(t) for t in DOC_TYPES)))
