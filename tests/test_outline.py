@@ -25,6 +25,11 @@ LAWS = Path(__file__).resolve().parents[2] / "shared" / "laws"
     ("Cần bao nhiêu điều kiện để được cấp phép?", False),
     ("Những điều nào quy định về kết hôn?", False),
     ("Thông tư có những điều gì mới?", False),
+    ("chương 2 gồm những điều nào", True),
+    ("Chuong III co may dieu", True),
+    ("Điều 11 thuộc chương nào?", True),
+    (" có chương 5 không?", True),
+    ("Điều 12 quy định gì?", False),  # a question of content
     (" quy định gì?", True),  # "Thông tư 10 quy định gì?": what the whole document covers
     (" nói về vấn đề gì", True),
     ("Chủ tịch UBND cấp tỉnh quy định gì đối với đơn vị sự nghiệp?", False),
@@ -79,3 +84,20 @@ def test_a_named_document_without_articles_says_so_and_how_it_is_cited():
     assert describe(library, ("88/KH-UBND",)) == ("Kế hoạch Ngày hội 88/KH-UBND không chia thành chương, điều: "
                                                  "văn bản gồm 2 đoạn, được trích dẫn theo đoạn.")
     assert describe(library, ()) == ""  # nothing to outline when none is named
+
+
+@pytest.mark.parametrize("reference, first_line", [
+    ({"chapter": 2}, "Thông tư 10/2025/TT-BKHCN, Chương II. CHỨC NĂNG"),
+    ({"chapter": 4}, "Thông tư 10/2025/TT-BKHCN, Chương IV. TỔ CHỨC THỰC HIỆN (Điều 10–12) gồm 3 điều:"),
+    ({"article": 11}, "Thông tư 10/2025/TT-BKHCN, Chương IV. TỔ CHỨC THỰC HIỆN (Điều 10–12) gồm 3 điều:"),
+    ({"chapter": 5}, "Thông tư 10/2025/TT-BKHCN không có chương 5: văn bản có 4 chương."),
+])
+def test_one_chapter_or_the_chapter_of_an_article_is_read_from_the_outline(corpus, reference, first_line):
+    """"chương 2 gồm những điều nào" had quoted a news item and Điều 2; "Chương III có mấy điều?" Điều 12."""
+    docs, parsed = corpus
+    library = _library([u for us in parsed.values() for u in us], docs.values())
+    text = describe(library, (CIRCULAR,), reference)
+    assert text.startswith(first_line)
+    if "chapter" in reference and reference["chapter"] == 4:
+        assert text.splitlines()[1:] == ["- Điều 10. Hiệu lực thi hành", "- Điều 11. Điều khoản chuyển tiếp",
+                                         "- Điều 12. Trách nhiệm thi hành"]

@@ -18,6 +18,8 @@ def labels(res, n):
     ("Điểm đ khoản 12 Điều 2", {"article": 2, "clause": 12, "point": "đ"}),
     ("diem d khoan 12 dieu 2", {"article": 2, "clause": 12, "point": "d"}),
     ("Đơn vị nào phụ trách mã vạch?", {}),
+    ("Chương IV gồm những điều nào?", {"chapter": 4}), ("chuong 2 co may dieu", {"chapter": 2}),
+    ("Chương XIX", {"chapter": 19}), ("chương trình chuyển đổi số", {}),
 ])
 def test_parse_references(question, expected):
     assert parse_references(question) == expected

@@ -199,11 +199,13 @@ class Assistant:
         return self.llm_backend().condense(question, list(history))
 
     def _outline(self, query: Query) -> str:
-        """The documents' outline for a question about how they are built ("có bao nhiêu điều?"),
-        else "". Not when it also names an address ("Điều 15"), a number no document has, or is small talk."""
-        if not query.outline or query.reference or query.unknown_document or query.smalltalk:
+        """The documents' outline for a question about how they are built ("có bao nhiêu điều?",
+        "chương 2 gồm những điều nào", "Điều 11 thuộc chương nào?"), else "". Not when it names a
+        clause or point, a number no document has, or is small talk."""
+        if not query.outline or {"clause", "point"} & set(query.reference) or query.unknown_document \
+                or query.smalltalk:
             return ""
-        return outline.describe(self.library, query.documents)
+        return outline.describe(self.library, query.documents, query.reference)
 
     def _should_abstain(self, retrieval: Retrieval) -> bool:
         q = retrieval.query

@@ -15,7 +15,9 @@ Example:
 from __future__ import annotations
 
 from rag.answers.extractive import Library
+from rag.documents.corpus import DocumentInfo
 from rag.documents.outline import Group, article_heading, articles_by_document, outline
+from rag.documents.parse import CRUMB, Unit
 
 # A document of up to this many articles has each article's heading listed; a longer one is shown
 # by its chapters (or its first and last article): 689 headings of the civil code are no answer.
@@ -48,12 +50,16 @@ def _detail(groups: list[Group]) -> list[str]:
     return [f"- từ {article_heading(articles[0])} đến {article_heading(articles[-1])}"]
 
 
-def describe(library: Library, doc_ids: tuple[str, ...]) -> str:
+def describe(library: Library, doc_ids: tuple[str, ...], reference: dict | None = None) -> str:
     """The outline of each document in `doc_ids` (of every regulation loaded when none is named):
-    in full for one document, a line each for several. "" when there is no regulation to describe."""
+    in full for one document, a line each for several. "" when there is no regulation to describe.
+    With a chapter ({"chapter": 2}) or an article ({"article": 11}) in `reference`, that chapter, or
+    the chapter the article stands in."""
     docs = [library.document(d) for d in (doc_ids or tuple(library.documents))]
     articles = articles_by_document(library.units.values())  # once, not once per document
     outlines = [(d, outline(articles.get(d.doc_id, []), d.doc_id)) for d in docs if not d.is_news]
+    if reference and ("chapter" in reference or "article" in reference):
+        return _chapter(outlines, reference, named=bool(doc_ids))
     if doc_ids and len(outlines) == 1 and not outlines[0][1]:  # a plan or a notice named: no article to list
         doc = outlines[0][0]
         paragraphs = sum(u.doc_id == doc.doc_id and u.kind == "paragraph" for u in library.units.values())
@@ -64,3 +70,45 @@ def describe(library: Library, doc_ids: tuple[str, ...]) -> str:
         return "\n".join([f"{doc.name} có {_count(groups)}:", *_detail(groups)])
     return "\n".join(["Các văn bản đã nạp:", *(f"- {d.name}: {_count(groups)}" for d, groups in outlines)]) \
         if outlines else ""
+
+
+def chapters(groups: list[Group], annex: str = "") -> list[tuple[str, list[Unit]]]:
+    """(heading, articles) of each chapter of the document's own text (or of the text it issues,
+    `annex`), in order: the groups of one chapter's sections together."""
+    out: list[tuple[str, list[Unit]]] = []
+    for g in groups:
+        heading = g.heading.removeprefix(annex).strip(" ›").split(CRUMB)[0]
+        if g.articles[0].annex != annex or not heading:
+            continue
+        if not out or out[-1][0] != heading:
+            out.append((heading, []))
+        out[-1][1].extend(g.articles)
+    return out
+
+
+def _chapter(outlines: list[tuple[DocumentInfo, list[Group]]], reference: dict, named: bool) -> str:
+    """Chapter N of each document (counted in order, as the documents number them), or the chapter
+    holding article N; for one document named, also that it has no such chapter. Without a document
+    named, only documents with chapters answer (the laws of ../shared/laws have none)."""
+    lines = []
+    for doc, groups in outlines:
+        annexes = list(dict.fromkeys(g.articles[0].annex for g in groups))
+        own = "" if not reference.get("annex") and "" in annexes else next((a for a in annexes if a), "")
+        found = chapters(groups, own)
+        if "chapter" in reference:
+            n = reference["chapter"]
+            pick = found[n - 1] if 1 <= n <= len(found) else None
+            missing = f"{doc.name} không có chương {n}: văn bản có {len(found)} chương." if found else \
+                f"{doc.name} không chia thành chương."
+        else:
+            pick = next((c for c in found if any(a.article == reference["article"] for a in c[1])), None)
+            missing = f"Điều {reference['article']} của {doc.name} không thuộc chương nào." if found else \
+                f"{doc.name} không chia thành chương."
+        if pick is None:
+            lines += [missing] if named and len(outlines) == 1 else []
+            continue
+        heading, arts = pick
+        where = f"{own} {doc.name}" if own else doc.name
+        lines.append(f"{where}, {heading} ({Group(heading, tuple(arts)).span}) gồm {len(arts)} điều:")
+        lines += [f"- {article_heading(a)}" for a in arts[:LISTED_ARTICLES]]
+    return "\n".join(lines)

@@ -60,7 +60,7 @@ def _continued_address(question: str, history: list[dict]) -> str | None:
     the clause) of the latest question that named one, and that question's other words, which may
     name its document. Why: alone, "khoản 14" had been matched by text to another article's khoản 14."""
     now = parse_references(question)
-    if not now or "article" in now:
+    if not {"clause", "point"} & set(now) or "article" in now:
         return None
     for earlier in _user_turns(history):
         before = parse_references(earlier)

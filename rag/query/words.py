@@ -26,6 +26,7 @@ from rag.text import fold, has_diacritics, normalize, whole_words
 
 LEXICON_FILE = Path(__file__).with_name("lexicon.json")
 _REF = {
+    "chapter": re.compile(r"\bchuong\s+([ivxl]{1,6}|\d{1,2})\b"),  # "chương II", "chuong 2"
     "article": re.compile(r"\bdieu\s+(\d{1,3})\b"),
     "clause": re.compile(r"\bkhoan\s+(\d{1,2})\b"),
     "point": re.compile(r"\bdiem\s+([a-z])\b(?!\w)"),  # any letter: "điểm z" is an address no unit has
@@ -101,19 +102,24 @@ def asks_list(question: str) -> bool:
 # asks what the whole document covers: its outline too.
 _OUTLINE = re.compile(r"(?:\bgom\s+)?(?:\b(?:tat ca|tong cong)\s+)?\b(?:bao nhieu|may|nhung|cac)\s+"
                       r"(?:phan|chuong|muc|dieu)\b(?:\s+(?:nao|gi|tat ca|tong cong|het))*|\bmuc luc\b"
-                      r"|\b(?:qu[iy] dinh|noi)(?: ve)?(?: nhung)? (?:gi|cai gi|van de gi)\b|\bnoi dung(?: chinh)?(?: la)? gi\b")
+                      r"|\b(?:qu[iy] dinh|noi)(?: ve)?(?: nhung)? (?:gi|cai gi|van de gi)\b|\bnoi dung(?: chinh)?(?: la)? gi\b"
+                      r"|\bco chuong (?:[ivxl]{1,6}|\d{1,2}) (?:khong|ko|k)\b")
+# "Điều 11 thuộc chương nào?": where an article stands is read from the outline too
+_CHAPTER_OF = re.compile(r"\bdieu\s+\d{1,3}\s+(?:nam\s+)?(?:thuoc|o|trong)\s+(?:chuong|muc|phan)\s+(?:nao|may|bao nhieu)\b")
 _ANNEXES = "|".join(fold(t) for t in ANNEX_TYPES)
 _DOCUMENT_WORDS = re.compile(r"\b(?:van ban|{}|{})(?:\s+nay)?\b|\b(?:ban hanh\s+)?kem theo\b".format(
     _ANNEXES, "|".join(fold(t) for t in DOC_TYPES)))
 
 
 def asks_outline(text: str) -> bool:
-    """"Thông tư 10 có bao nhiêu điều?", "luật này gồm những chương nào": a question about how a
-    document is built, answered from its outline. `text` is the question with the documents it
+    """"Thông tư 10 có bao nhiêu điều?", "luật này gồm những chương nào", "chương 2 gồm những điều
+    nào", "Điều 11 thuộc chương nào?": a question about how a document is built, answered from its outline. `text` is the question with the documents it
     names taken out; nothing else may remain but scaffolding and document words ("văn bản này"),
     so "khi ly hôn cần lưu ý những điều gì?" and "bao nhiêu điều kiện" stay questions of content."""
-    rest, n = _OUTLINE.subn(" ", fold(text))
-    return n > 0 and not content_words(_DOCUMENT_WORDS.sub(" ", rest))
+    folded = fold(text)
+    chapter_of = _CHAPTER_OF.search(folded)
+    rest, n = _OUTLINE.subn(" ", _CHAPTER_OF.sub(" ", folded))
+    return (n > 0 or bool(chapter_of)) and not content_words(_DOCUMENT_WORDS.sub(" ", _REF["chapter"].sub(" ", rest)))
 
 
 def smalltalk(text: str, fillers: Iterable[str] = ()) -> str:
@@ -190,6 +196,17 @@ _ANNEX_REF = re.compile(rf"\b(?:{_ANNEXES})\s+(?:ban hanh\s+)?kem theo\b"
                         r"|\bdieu\s+\d+\s+(?:(?:cua|trong|thuoc)\s+)?(?:quy che|dieu le|quy trinh|de an)\b")
 
 
+_ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50}
+
+
+def _number(text: str) -> int:
+    """"12" → 12, "iv" → 4 (chapters are numbered in Roman numerals)."""
+    if text.isdigit():
+        return int(text)
+    values = [_ROMAN[c] for c in text]
+    return sum(-v if v < w else v for v, w in zip(values, values[1:] + [0]))
+
+
 def parse_references(question: str) -> dict[str, int | str | bool]:
     """Explicit legal address in a question, e.g. {"article": 2, "clause": 11, "point": "k"}, with
     "annex": True when it is an address in the text a decision issues (`parse.Unit.annex`)."""
@@ -198,7 +215,7 @@ def parse_references(question: str) -> dict[str, int | str | bool]:
     for key, rx in _REF.items():
         m = rx.search(folded)
         if m:
-            ref[key] = int(m.group(1)) if key != "point" else m.group(1)
+            ref[key] = m.group(1) if key == "point" else _number(m.group(1))
     if "article" in ref and _ANNEX_REF.search(folded):
         ref["annex"] = True
     if "point" in ref:  # folding turns "đ" into "d": take the letter as typed when it was typed
