@@ -62,9 +62,20 @@ def strip_diacritics(text: str) -> str:
     return _COMBINING.sub("", unicodedata.normalize("NFD", text))
 
 
+# After a consonant, a syllable's final "y" and "i" are spellings of one vowel: "ký"/"kí", "lý"/"lí",
+# "kỹ"/"kĩ", "tỷ"/"tỉ", "quy"/"qui". Documents write "y", many people "i"; folded, both are "i".
+_FINAL_Y = re.compile(r"\b(ch|gh|kh|nh|ng|ph|qu|th|tr|[bcdghklmnprstvx])y\b")
+
+
+def unify_y(folded: str) -> str:
+    """`folded` (lower-cased, without diacritics) with a final "y" after a consonant written "i"."""
+    return _FINAL_Y.sub(r"\1i", folded)
+
+
 def fold(text: str) -> str:
-    """Lower-cased, diacritic-free form, for matching queries typed without accents."""
-    return strip_diacritics(normalize(text)).lower()
+    """Lower-cased, diacritic-free form, for matching queries typed without accents ("chữ kí số"
+    and "chu ky so" fold alike: `unify_y`)."""
+    return unify_y(strip_diacritics(normalize(text)).lower())
 
 
 def has_diacritics(text: str) -> bool:
@@ -102,7 +113,7 @@ def _line_words(line: str) -> tuple[str, ...]:
 
 def folded_terms(text: str) -> list[str]:
     """Diacritic-free syllables plus adjacent-syllable bigrams (bigrams stand in for compounds)."""
-    syl = strip_diacritics(" ".join(syllables(text))).split()
+    syl = unify_y(strip_diacritics(" ".join(syllables(text)))).split()
     return syl + [f"{a}_{b}" for a, b in zip(syl, syl[1:])]
 
 
@@ -148,11 +159,11 @@ def accent_table(texts: list[str], preferred: list[str] = (), max_n: int = 3, di
     def words(text: str) -> tuple[list[str], str]:
         """The text's syllables, and the same folded, joined: the key of the n-gram they form."""
         syl = [s for s in syllables(text) if s.isalpha()]
-        return syl, strip_diacritics(" ".join(syl))
+        return syl, unify_y(strip_diacritics(" ".join(syl)))
 
     def add(text: str, weight: int, min_n: int = 1, weight_below: int = 0) -> None:
         for syl in _phrases(text):
-            plain = strip_diacritics(" ".join(syl)).split(" ")  # folded once per phrase, not per n-gram
+            plain = unify_y(strip_diacritics(" ".join(syl))).split(" ")  # folded once per phrase, not per n-gram
             for n in range(1, max_n + 1):
                 for i in range(len(syl) - n + 1):
                     gram = " ".join(syl[i:i + n])
@@ -199,11 +210,12 @@ def restore_diacritics(text: str, table: dict[str, tuple[str, int]], max_n: int 
     lowered = text.lower()
     spans = [m.span() for m in re.finditer(r"\w+|[^\w\s]", lowered)]
     tokens = [lowered[a:b] for a, b in spans]
+    keys = [unify_y(t) for t in tokens]  # "chu ki so" looks up the documents' "chữ ký số"
     votes: list[dict[str, float]] = [defaultdict(float) for _ in tokens]
     known = [False] * len(tokens)  # an everyday question word, or inside a document phrase of 2+ syllables
     for n in range(1, max_n + 1):
         for i in range(len(tokens) - n + 1):
-            hit = table.get(" ".join(tokens[i:i + n]))
+            hit = table.get(" ".join(keys[i:i + n]))
             if hit:
                 phrase = 2 if n > 1 and hit[1] >= PREFERRED else 1  # "bao nhiêu" outvotes "tự bảo" in "tu bao nhieu"
                 for k, word in enumerate(hit[0].split()):
@@ -211,7 +223,7 @@ def restore_diacritics(text: str, table: dict[str, tuple[str, int]], max_n: int 
                     known[i + k] = known[i + k] or n > 1 or hit[1] >= PREFERRED
     for n in range(2, max_n + 1):  # general vocabulary for the other words
         for i in range(len(tokens) - n + 1):
-            hit = table.get("~" + " ".join(tokens[i:i + n]))
+            hit = table.get("~" + " ".join(keys[i:i + n]))
             if hit:
                 for k, word in enumerate(hit[0].split()):
                     if not known[i + k]:

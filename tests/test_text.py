@@ -32,6 +32,27 @@ def test_fold_removes_every_diacritic_and_maps_d_bar():
     assert fold("hoà") == fold("hòa") == "hoa"
 
 
+@pytest.mark.parametrize("one, other", [
+    ("chữ ký số", "chữ kí số"), ("kỹ thuật", "kĩ thuật"), ("tỷ lệ", "tỉ lệ"), ("Quy định", "qui định"),
+    ("lý lịch", "lí lịch"), ("công ty", "công ti"), ("chu ky so", "chu ki so"),
+])
+def test_a_final_y_after_a_consonant_folds_like_i(one, other):
+    assert fold(one) == fold(other)
+
+
+@pytest.mark.parametrize("word", ["y tế", "thủy sản", "tuy nhiên", "huy động", "quyết định", "ngày", "tây"])
+def test_y_in_a_vowel_group_or_alone_stays_y(word):
+    assert fold(word).count("y") == word.count("y")
+
+
+def test_a_question_typed_with_i_finds_the_documents_y():
+    from rag.text import accent_table, restore_diacritics
+
+    table = accent_table(["Hướng dẫn sử dụng chữ ký số và kỹ thuật số."])
+    assert restore_diacritics("chu ki so", table) == "chữ ký số"
+    assert folded_terms("chữ kí số") == folded_terms("chữ ký số")
+
+
 def test_has_diacritics():
     assert has_diacritics("mã vạch") and not has_diacritics("ma vach")
 
@@ -73,7 +94,7 @@ def test_stopword_phrases_are_removed_only_whole():
     from rag.query.words import content_words
 
     assert content_words("kiểm định theo quy định") == ["kiem", "dinh"]
-    assert content_words("công bố hợp quy ở bộ phận nào") == ["cong", "bo", "hop", "quy"]
+    assert content_words("công bố hợp quy ở bộ phận nào") == ["cong", "bo", "hop", "qui"]
 
 
 def test_stopwords_keep_their_accents_when_the_question_has_them():

@@ -68,7 +68,7 @@ class Query:
 
 
 # What introduces a document's name, removed with it: "Theo quy định của [Luật X], …" (folded)
-_INTRODUCER = re.compile(r"(?:theo quy dinh (?:cua|tai)|quy dinh (?:cua|tai)|theo|cua|tai|trong)\s+$")
+_INTRODUCER = re.compile(r"(?:theo qui dinh (?:cua|tai)|qui dinh (?:cua|tai)|theo|cua|tai|trong)\s+$")
 
 
 # A question keeps a named document's name in its search text unless this many content syllables

@@ -8,7 +8,7 @@ Example:
     >>> strip_question_words("Đơn vị nào phụ trách mã số mã vạch?")
     'mã số mã vạch?'
     >>> content_words("Ai quản lý điểm bưu chính ở xã?")
-    ['quan', 'ly', 'diem', 'buu', 'chinh', 'xa']
+    ['quan', 'li', 'diem', 'buu', 'chinh', 'xa']
     >>> parse_references("điểm k khoản 2 Điều 7")
     {'article': 7, 'clause': 2, 'point': 'k'}
 """
@@ -102,7 +102,7 @@ def asks_list(question: str) -> bool:
 # asks what the whole document covers: its outline too.
 _OUTLINE = re.compile(r"(?:\bgom\s+)?(?:\b(?:tat ca|tong cong)\s+)?\b(?:bao nhieu|may|nhung|cac)\s+"
                       r"(?:phan|chuong|muc|dieu)\b(?:\s+(?:nao|gi|tat ca|tong cong|het))*|\bmuc luc\b"
-                      r"|\b(?:qu[iy] dinh|noi)(?: ve)?(?: nhung)? (?:gi|cai gi|van de gi)\b|\bnoi dung(?: chinh)?(?: la)? gi\b"
+                      r"|\b(?:qui dinh|noi)(?: ve)?(?: nhung)? (?:gi|cai gi|van de gi)\b|\bnoi dung(?: chinh)?(?: la)? gi\b"
                       r"|\bco chuong (?:[ivxl]{1,6}|\d{1,2}) (?:khong|ko|k)\b")
 # "Điều 11 thuộc chương nào?": where an article stands is read from the outline too
 _CHAPTER_OF = re.compile(r"\bdieu\s+\d{1,3}\s+(?:nam\s+)?(?:thuoc|o|trong)\s+(?:chuong|muc|phan)\s+(?:nao|may|bao nhieu)\b")
@@ -190,10 +190,10 @@ def content_words(text: str) -> list[str]:
 
 
 # An address in the text a decision issues ("Điều 3 của Quy chế ban hành kèm theo Quyết định …",
-# "Điều 2 Quy chế …"), folded. Right after "Điều N" only the types that are no everyday word count:
+# "Điều 2 Quy chế …"), folded ("quy" folds to "qui": `rag.text.unify_y`). Right after "Điều N" only the types that are no everyday word count:
 # "Điều 3 Quyết định 18 quy định gì?" uses "quy định" as a verb, "hướng dẫn" and "kế hoạch" too.
 _ANNEX_REF = re.compile(rf"\b(?:{_ANNEXES})\s+(?:ban hanh\s+)?kem theo\b"
-                        r"|\bdieu\s+\d+\s+(?:(?:cua|trong|thuoc)\s+)?(?:quy che|dieu le|quy trinh|de an)\b")
+                        r"|\bdieu\s+\d+\s+(?:(?:cua|trong|thuoc)\s+)?(?:qui che|dieu le|qui trinh|de an)\b")
 
 
 _ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50}

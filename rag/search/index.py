@@ -36,7 +36,8 @@ from rag.settings import Settings
 from rag.text import accent_table, fold, folded_terms, passage_words, plain_name, vietnamese_words
 
 log = logging.getLogger(__name__)
-FORMAT_VERSION = 13  # 13: a document without articles keeps its number-and-date and signature blocks; 12: annexes
+FORMAT_VERSION = 14  # 14: folded text writes a final "y" after a consonant "i"; 13: a document without articles
+# keeps its number-and-date and signature blocks; 12: annexes
 _LIBS = ("faiss-cpu", "bm25s", "sentence-transformers", "llama-index-core", "pyvi", "torch")
 
 
