@@ -103,6 +103,27 @@ def test_a_citation_says_which_text_its_address_is_in():
     assert cited[1].document == "Quy định kèm theo Quyết định 27/2026/QĐ-UBND"
 
 
+def test_a_chapter_or_the_chapter_of_an_article_is_read_in_the_text_that_has_it():
+    """The decision has no chapter, the regulation it issues has: "chương I của Quyết định 27/2026"
+    is the regulation's; the decision's own Điều 3 stands in no chapter, the regulation's Điều 2 in
+    Chương I (an outside tester had been told "không chia thành chương")."""
+    from types import SimpleNamespace
+
+    from rag.answers.outline import describe
+    from rag.documents.corpus import DocumentInfo
+
+    units = {u.uid: u for u in _units()}
+    info = DocumentInfo("27/2026/QĐ-UBND", "decision", "Quyết định 27/2026/QĐ-UBND")
+    library = SimpleNamespace(units=units, documents={info.doc_id: info}, document=lambda doc_id: info)
+    named = ("27/2026/QĐ-UBND",)
+    chapter = "Quy định kèm theo Quyết định 27/2026/QĐ-UBND, Chương I. QUY ĐỊNH CHUNG (Điều 1–2) gồm 2 điều:"
+    assert describe(library, named, {"chapter": 1}).splitlines()[0] == chapter
+    assert describe(library, named, {"article": 2, "annex": True}).splitlines()[0] == chapter
+    assert describe(library, named, {"article": 3}) == "Điều 3 của Quyết định 27/2026/QĐ-UBND không thuộc chương nào."
+    assert describe(library, named, {"chapter": 2}) == \
+        "Quy định kèm theo Quyết định 27/2026/QĐ-UBND không có chương 2: văn bản có 1 chương."
+
+
 WORD_HEADER = """ỦY BAN NHÂN DÂN
 TỈNH HÀ TĨNH
 -------

@@ -86,6 +86,9 @@ def test_informal_questions_are_normalised(typed, expected):
     ("con e 14t xem phim T16 đc ko", "con em 14 tuổi xem phim T16 được không"),
     ("vay 50tr lãi 500k một tháng", "vay 50 triệu lãi 500 nghìn một tháng"),
     ("bang lai A1 cho 17t", "bang lai A1 cho 17 tuoi"),
+    # a short document number or a date stays one word ("27 / 2026" had missed "Quyết định 27/2026")
+    ("Quyết định 27/2026 có bao nhiêu điều vậy ạ", "Quyết định 27/2026 có bao nhiêu điều"),
+    ("ngay 15/3/2026 la j", "ngay 15/3/2026 la gi"),
 ])
 def test_legal_text_wins_collisions_and_ambiguous_forms_use_context(typed, expected):
     assert normalize_informal(typed) == expected

@@ -71,3 +71,12 @@ def test_asking_for_more_names_no_topic(reader, question):
     """"… còn làm gì nữa?" asks for more of the same: "nữa" is no topic the documents must cover (it
     had been the one uncovered term, and the follow-up was refused)."""
     assert "nua" not in reader.read(question).coverage_terms
+
+
+def test_the_theo_of_kem_theo_stays_with_the_text_it_names():
+    """"Quy định kèm theo Quyết định 27/2026 có bao nhiêu điều?": "theo" had been taken for the
+    introducer of the decision's name ("theo Luật X"), leaving "Quy định kèm" and no outline question."""
+    names = {"27/2026/QĐ-UBND": ("27/2026/QĐ-UBND", "Quyết định 27/2026")}
+    reader = QueryReader(Glossary("", {}, (), {}, ()), accents={}, news_only=frozenset(), document_names=names)
+    q = reader.read("Quy định kèm theo Quyết định 27/2026 có bao nhiêu điều?")
+    assert q.documents == ("27/2026/QĐ-UBND",) and q.outline

@@ -88,27 +88,34 @@ def chapters(groups: list[Group], annex: str = "") -> list[tuple[str, list[Unit]
 
 def _chapter(outlines: list[tuple[DocumentInfo, list[Group]]], reference: dict, named: bool) -> str:
     """Chapter N of each document (counted in order, as the documents number them), or the chapter
-    holding article N; for one document named, also that it has no such chapter. Without a document
-    named, only documents with chapters answer (the laws of ../shared/laws have none)."""
+    holding article N; for one document named, also that it has no such chapter. A decision's own
+    text is read first, the text it issues when the question says so ("Chương I của Quy chế kèm
+    theo …") or when only that one has the chapter or article. Without a document named, only
+    documents with chapters answer (the laws of ../shared/laws have none)."""
     lines = []
     for doc, groups in outlines:
         annexes = list(dict.fromkeys(g.articles[0].annex for g in groups))
-        own = "" if not reference.get("annex") and "" in annexes else next((a for a in annexes if a), "")
-        found = chapters(groups, own)
+        first = next((a for a in annexes if a), "") if reference.get("annex") or "" not in annexes else ""
+        texts = [first, *(a for a in annexes if a != first)]
+        if "article" in reference:
+            text = next((t for t in texts if any(a.article == reference["article"] and a.annex == t
+                                                 for g in groups for a in g.articles)), first)
+        else:
+            text = next((t for t in texts if chapters(groups, t)), first)
+        found = chapters(groups, text)
+        name = f"{text} {doc.name}" if text else doc.name
         if "chapter" in reference:
             n = reference["chapter"]
             pick = found[n - 1] if 1 <= n <= len(found) else None
-            missing = f"{doc.name} không có chương {n}: văn bản có {len(found)} chương." if found else \
-                f"{doc.name} không chia thành chương."
+            missing = f"{name} không có chương {n}: văn bản có {len(found)} chương." if found else \
+                f"{name} không chia thành chương."
         else:
             pick = next((c for c in found if any(a.article == reference["article"] for a in c[1])), None)
-            missing = f"Điều {reference['article']} của {doc.name} không thuộc chương nào." if found else \
-                f"{doc.name} không chia thành chương."
+            missing = f"Điều {reference['article']} của {name} không thuộc chương nào."
         if pick is None:
             lines += [missing] if named and len(outlines) == 1 else []
             continue
         heading, arts = pick
-        where = f"{own} {doc.name}" if own else doc.name
-        lines.append(f"{where}, {heading} ({Group(heading, tuple(arts)).span}) gồm {len(arts)} điều:")
+        lines.append(f"{name}, {heading} ({Group(heading, tuple(arts)).span}) gồm {len(arts)} điều:")
         lines += [f"- {article_heading(a)}" for a in arts[:LISTED_ARTICLES]]
     return "\n".join(lines)

@@ -34,7 +34,8 @@ _FILE = Path(__file__).with_name("informal.json")
 _TOKEN = re.compile(r"\uE000\d+\uE001|[\w&]+|[^\w\s]")
 _PROTECT = re.compile(
     r"(?i)\b(?:điểm|diem)\s+[a-zđ]\b|\b(?:khoản|khoan|điều|dieu|chương|chuong|mục|muc)\s+[\dIVXLC]+\b"
-    rf"|{DOCUMENT_NUMBER}|\b[A-ZĐ]{{2,}}(?:-[A-ZĐ&]+)+\b")
+    rf"|{DOCUMENT_NUMBER}|\b[A-ZĐ]{{2,}}(?:-[A-ZĐ&]+)+\b"
+    r"|\b\d{1,4}(?:/\d{1,4})+\b")  # "27/2026" (a short document number), "15/3/2026": not "27 / 2026"
 _PUNCT = set("?.!,;:")
 _NUMBER_UNIT = re.compile(r"(\d+)([a-z]{1,2})")
 

@@ -67,8 +67,9 @@ class Query:
         return _letters(fold(self.raw)) != _letters(fold(self.text))
 
 
-# What introduces a document's name, removed with it: "Theo quy định của [Luật X], …" (folded)
-_INTRODUCER = re.compile(r"(?:theo qui dinh (?:cua|tai)|qui dinh (?:cua|tai)|theo|cua|tai|trong)\s+$")
+# What introduces a document's name, removed with it: "Theo quy định của [Luật X], …" (folded; not
+# the "theo" of "Quy định kèm theo [Quyết định X]", which says which text of X is meant)
+_INTRODUCER = re.compile(r"(?:theo qui dinh (?:cua|tai)|qui dinh (?:cua|tai)|(?<!kem )theo|cua|tai|trong)\s+$")
 
 
 # A question keeps a named document's name in its search text unless this many content syllables

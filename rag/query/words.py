@@ -105,7 +105,7 @@ _OUTLINE = re.compile(r"(?:\bgom\s+)?(?:\b(?:tat ca|tong cong)\s+)?\b(?:bao nhie
                       r"|\b(?:qui dinh|noi)(?: ve)?(?: nhung)? (?:gi|cai gi|van de gi)\b|\bnoi dung(?: chinh)?(?: la)? gi\b"
                       r"|\bco chuong (?:[ivxl]{1,6}|\d{1,2}) (?:khong|ko|k)\b")
 # "Điều 11 thuộc chương nào?": where an article stands is read from the outline too
-_CHAPTER_OF = re.compile(r"\bdieu\s+\d{1,3}\s+(?:nam\s+)?(?:thuoc|o|trong)\s+(?:chuong|muc|phan)\s+(?:nao|may|bao nhieu)\b")
+_CHAPTER_OF = re.compile(r"\bdieu\s+\d{1,3}\b.*?\b(?:thuoc|o|trong)\s+(?:chuong|muc|phan)\s+(?:nao|may|bao nhieu)\b")
 _ANNEXES = "|".join(fold(t) for t in ANNEX_TYPES)
 _DOCUMENT_WORDS = re.compile(r"\b(?:van ban|{}|{})(?:\s+nay)?\b|\b(?:ban hanh\s+)?kem theo\b".format(
     _ANNEXES, "|".join(fold(t) for t in DOC_TYPES)))
@@ -193,7 +193,7 @@ def content_words(text: str) -> list[str]:
 # "Điều 2 Quy chế …"), folded ("quy" folds to "qui": `rag.text.unify_y`). Right after "Điều N" only the types that are no everyday word count:
 # "Điều 3 Quyết định 18 quy định gì?" uses "quy định" as a verb, "hướng dẫn" and "kế hoạch" too.
 _ANNEX_REF = re.compile(rf"\b(?:{_ANNEXES})\s+(?:ban hanh\s+)?kem theo\b"
-                        r"|\bdieu\s+\d+\s+(?:(?:cua|trong|thuoc)\s+)?(?:qui che|dieu le|qui trinh|de an)\b")
+                        r"|\b(?:dieu\s+\d+|chuong\s+(?:\d+|[ivxl]+))\s+(?:(?:cua|trong|thuoc)\s+)?(?:qui che|dieu le|qui trinh|de an)\b")
 
 
 _ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50}
@@ -216,7 +216,7 @@ def parse_references(question: str) -> dict[str, int | str | bool]:
         m = rx.search(folded)
         if m:
             ref[key] = m.group(1) if key == "point" else _number(m.group(1))
-    if "article" in ref and _ANNEX_REF.search(folded):
+    if ("article" in ref or "chapter" in ref) and _ANNEX_REF.search(folded):
         ref["annex"] = True
     if "point" in ref:  # folding turns "đ" into "d": take the letter as typed when it was typed
         typed = re.search(r"(?i)điểm\s+([a-zđ])(?!\w)", normalize(question))
