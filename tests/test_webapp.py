@@ -530,6 +530,24 @@ def test_sources_panel_folds_the_units_a_quote_refers_to():
     assert "1. Thời hạn &lt;24&gt; tháng." in page  # verbatim, escaped
 
 
+def test_a_paragraph_source_names_its_document_once():
+    """A news citation had shown its title three times: "Lai Châu: … (đoạn 4) — Lai Châu: …", then
+    the same title and date above the quote and below it."""
+    from rag.answers.assistant import Answer, Citation
+    from rag.app.webapp import render
+
+    title = "Lai Châu: Trung tâm đi vào hoạt động"
+    news = Citation(1, "lai-chau", None, None, None, f"{title} (đoạn 4)", "Trung tâm có 4 phòng.",
+                    f"{title} (2025-03-01)", title, "2025-03-01", title)
+    page = render(Answer("q", "q", "Theo bài … [1]", [news], False, "extractive"), "m1")
+    assert page.count(title) == 2  # the summary and the line above the quote: not again beside it or below
+    assert f"[1] {title} (đoạn 4)</summary>" in page
+    plan = Citation(1, "12/KH-UBND", None, None, None, "Kế hoạch Ngày hội (đoạn 2)", "Địa điểm: Nhà văn hóa xã.",
+                    "Kế hoạch Ngày hội", "Kế hoạch Ngày hội", None, "Kế hoạch Ngày hội 12/KH-UBND")
+    page = render(Answer("q", "q", "Theo … [1]", [plan], False, "extractive"), "m1")
+    assert "[1] Kế hoạch Ngày hội 12/KH-UBND (đoạn 2)</summary>" in page
+
+
 def test_nested_lines_of_an_answer_keep_their_indent_in_the_chat():
     from rag.answers.assistant import Answer
     from rag.app.webapp import render

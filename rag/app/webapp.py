@@ -94,12 +94,12 @@ def render(answer: Answer, msg_id: str) -> str:
     if answer.citations:
         parts.append('<div class="sources"><b>Nguồn trích dẫn</b>')
         for c in answer.citations:
-            where = html.escape(_source_line(c))
+            where = _source_line(c)
+            footer = f'<div class="crumb">{html.escape(where)}</div>' if where != c.breadcrumb else ""
             quote = html.escape(_shown(c.quote)).replace("\n", "<br>")
-            label = f"{c.label} — {c.document}" if c.label and c.document else (c.label or c.title or c.doc_id)
-            parts.append(f'<details id="src-{msg_id}-{c.n}"><summary>[{c.n}] {html.escape(label)}'
+            parts.append(f'<details id="src-{msg_id}-{c.n}"><summary>[{c.n}] {html.escape(_summary(c))}'
                          f'</summary><div class="crumb">{html.escape(c.breadcrumb)}</div>'
-                         f'<blockquote>{quote}</blockquote><div class="crumb">{where}</div>{_referenced(c)}</details>')
+                         f'<blockquote>{quote}</blockquote>{footer}{_referenced(c)}</details>')
         parts.append("</div>")
     parts.append(f"<sub>Chế độ: {MODE_LABELS.get(answer.mode, answer.mode)}"
                  + (f" · {html.escape(answer.note)}" if answer.note else "") + "</sub>")
@@ -110,6 +110,14 @@ def _referenced(c) -> str:
     """The units the quote refers to inside its document, each folded under its address."""
     return "".join(f'<details class="ref"><summary>Dẫn chiếu: {html.escape(r.label)}</summary>'
                    f'<blockquote>{html.escape(r.quote).replace(chr(10), "<br>")}</blockquote></details>' for r in c.refs)
+
+
+def _summary(c) -> str:
+    """"Điều 7, khoản 2 — Thông tư 10/2025/TT-BKHCN"; a paragraph's label already names its document
+    ("Lai Châu: … (đoạn 4)"), by the name the answer uses: a news title had been shown twice."""
+    if c.title and c.label.startswith(c.title):
+        return (c.document or c.title) + c.label[len(c.title):]
+    return f"{c.label} — {c.document}" if c.label and c.document else (c.label or c.title or c.doc_id)
 
 
 def _source_line(c) -> str:
