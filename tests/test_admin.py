@@ -264,6 +264,18 @@ def test_bearer_token_check(header, token, ok):
     assert bearer_ok(header, token) is ok
 
 
+def test_an_address_that_keeps_sending_wrong_tokens_is_held_off(admin):
+    """60 wrong tokens in a row had all been tried: after ADMIN_FAILURES_PER_MINUTE the address gets
+    429 for a minute, the right token too (else a guess that succeeds would still be told apart)."""
+    from rag.app.admin import ADMIN_FAILURES_PER_MINUTE
+
+    codes = [admin.client.get("/admin/api/documents", headers=auth(f"guess-{i}")).status_code
+             for i in range(ADMIN_FAILURES_PER_MINUTE + 2)]
+    assert codes[:ADMIN_FAILURES_PER_MINUTE] == [403] * ADMIN_FAILURES_PER_MINUTE and codes[-1] == 429
+    held = admin.client.get("/admin/api/documents", headers=auth())
+    assert held.status_code == 429 and "thử lại sau" in held.json()["detail"]
+
+
 def test_upload_guard_refuses_gradio_uploads_without_the_token():
     from fastapi import FastAPI
     from fastapi.testclient import TestClient

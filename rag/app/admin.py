@@ -37,13 +37,18 @@ import re
 import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 from fastapi import Request  # module level: FastAPI resolves the endpoints' (string) annotations here
 
+from rag.app.limits import RateLimiter, client_address
+
 log = logging.getLogger(__name__)
 FORBIDDEN = "Cần mã quản trị hợp lệ (Authorization: Bearer …)."
+TOO_MANY_FAILURES = "Quá nhiều lần gửi mã quản trị sai; hãy thử lại sau một phút."
+ADMIN_FAILURES_PER_MINUTE = 10  # wrong tokens an address may send (a burst of 10, then 10 a minute)
 UPLOAD_FORBIDDEN = "Tải tệp lên cần mã quản trị."
 _CHAPTER = re.compile(r"^Chương\s+[IVXLCDM\d]+\b")
 _SAFE_NAME = re.compile(r"[^\w.\- ]+")
@@ -206,8 +211,20 @@ def mount_admin(app, service, build: Callable[[], object] | None = None) -> Rein
     reindexer = Reindexer(service, build)
     max_bytes = settings.max_upload_mb * 1024 * 1024
 
+    failures = RateLimiter(ADMIN_FAILURES_PER_MINUTE, ADMIN_FAILURES_PER_MINUTE)
+    blocked: dict[str, float] = {}  # address → when it may try a token again
+
     def require_token(request: Request) -> None:
+        """403 without the right token. An address that sent more than ADMIN_FAILURES_PER_MINUTE wrong
+        ones gets 429 for a minute, whatever it sends (60 wrong tokens in a row had all been tried)."""
+        address, now = client_address(request, settings), time.monotonic()
+        if blocked.get(address, 0.0) > now:
+            raise HTTPException(status_code=429, detail=TOO_MANY_FAILURES)
         if not bearer_ok(request.headers.get("authorization"), settings.admin_token):
+            if not failures.allow(address):
+                for key in [k for k, until in blocked.items() if until <= now]:
+                    del blocked[key]
+                blocked[address] = now + 60.0
             raise HTTPException(status_code=403, detail=FORBIDDEN)
 
     def refuse(status: int, message: str) -> JSONResponse:

@@ -138,3 +138,12 @@ class BodyLimit:
         from starlette.responses import JSONResponse
 
         await JSONResponse({"detail": REQUEST_TOO_LARGE.format(limit=size_text(limit))}, status_code=413)(scope, receive, send)
+
+
+def client_address(request, settings) -> str:
+    """The client's address: the trusted proxy header's first entry when configured, else the socket peer."""
+    headers = getattr(request, "headers", None) or {}
+    if settings.trusted_proxy_header and headers.get(settings.trusted_proxy_header.lower()):
+        return headers[settings.trusted_proxy_header.lower()].split(",")[0].strip()
+    client = getattr(request, "client", None)
+    return getattr(client, "host", None) or "unknown"

@@ -33,7 +33,7 @@ import gradio as gr
 
 from rag.answers.assistant import FAILED_NOTE, Answer, Assistant, LLMFailed
 from rag.app.feedback import COMMENT_CHARS, FeedbackStore
-from rag.app.limits import LLMGate, RateLimiter
+from rag.app.limits import LLMGate, RateLimiter, client_address
 from rag.query.question import BadQuestion, clean_question
 from rag.settings import ANSWER_MODES, Settings, get_settings
 from rag.text import thousands
@@ -464,15 +464,6 @@ def _read_manifest(settings: Settings) -> dict | None:
 def _index_version(manifest: dict | None) -> tuple | None:
     """What tells two builds apart: when it was built and from which corpus."""
     return None if manifest is None else (manifest.get("built_at"), manifest.get("corpus_hash"))
-
-
-def client_address(request, settings: Settings) -> str:
-    """The client's address: the trusted proxy header's first entry when configured, else the socket peer."""
-    headers = getattr(request, "headers", None) or {}
-    if settings.trusted_proxy_header and headers.get(settings.trusted_proxy_header.lower()):
-        return headers[settings.trusted_proxy_header.lower()].split(",")[0].strip()
-    client = getattr(request, "client", None)
-    return getattr(client, "host", None) or "unknown"
 
 
 def _plain_history(history: list[dict]) -> list[dict]:
