@@ -32,6 +32,8 @@ def test_ask_stream_click_citation_and_screenshot(browser, live_app, width, heig
     page.goto(live_app[0] + "/", wait_until="domcontentloaded")
     box = page.locator('textarea[data-testid="textbox"]').first
     box.wait_for(timeout=30_000)
+    bottom = box.bounding_box()["y"] + box.bounding_box()["height"]
+    assert bottom <= height, f"the question box is below the first screen ({bottom:.0f} > {height})"
     box.fill("Đơn vị nào phụ trách mã số mã vạch?")
     t0 = time.perf_counter()
     box.press("Enter")
@@ -78,6 +80,7 @@ def test_an_example_runs_on_click_in_the_mode_chosen_and_no_english_footer(brows
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         page.goto(url + "/", wait_until="domcontentloaded")
         page.locator('textarea[data-testid="textbox"]').first.wait_for(timeout=30_000)
+        page.get_by_text("Chế độ trả lời").first.click()  # folded under the chat
         llm = page.get_by_role("radio", name="Mô hình ngôn ngữ")
         llm.check()
         example = page.locator("button.example").first

@@ -80,6 +80,7 @@ CSS = """
 .sources details.flash { background: #fff3bf; border-left-color: #f08c00; }
 .sources .crumb { font-size: 0.85em; color: #555; }
 a.cite { text-decoration: none; font-weight: 600; }
+@media (max-width: 640px) { #chat { height: 50vh !important; } }
 """
 
 
@@ -509,9 +510,10 @@ def build_ui(service: ChatService) -> gr.Blocks:
     scope = service.assistant.scope
     with gr.Blocks(title=scope.title, analytics_enabled=False) as demo:  # no usage reports to Gradio's servers
         gr.Markdown(lambda: _header(service))  # read at every page load: an admin's upload changes it
+        # the mode under the chat, folded: on a phone the question box is then on the first screen
         mode = gr.Radio([(MODE_LABELS[m], m) for m in ANSWER_MODES], value=default_mode, label="Chế độ trả lời",
-                        info="Mô hình ngôn ngữ: " + LLM_STATUS.get(why, why))
-        chatbot = gr.Chatbot(height=520, buttons=["copy"], label="Hội thoại", sanitize_html=True,
+                        info="Mô hình ngôn ngữ: " + LLM_STATUS.get(why, why), render=False)
+        chatbot = gr.Chatbot(height=520, buttons=["copy"], label="Hội thoại", sanitize_html=True, elem_id="chat",
                              placeholder=f"Hãy đặt câu hỏi về {scope.documents_phrase}.")
 
         def respond(message, history, mode_value, request: gr.Request):
@@ -519,6 +521,7 @@ def build_ui(service: ChatService) -> gr.Blocks:
                                        client_address(request, service.settings))
 
         gr.ChatInterface(fn=respond, chatbot=chatbot, additional_inputs=[mode],
+                         additional_inputs_accordion=gr.Accordion(label="Chế độ trả lời", open=False, render=False),
                          textbox=gr.Textbox(placeholder="Nhập câu hỏi (có thể gõ không dấu)…", max_lines=6,
                                             max_length=service.settings.max_question_chars,  # the browser stops there
                                             submit_btn=True, stop_btn=True, show_label=False,
