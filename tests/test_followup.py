@@ -33,6 +33,13 @@ def hist(q):
      "Việc thu gom nguồn phóng xạ không rõ chủ thì sao? (Sở)"),
     ("Trung tâm TĐC có nhiệm vụ gì?", "Có thu phí không?", "Có thu phí không? (Trung tâm TĐC)"),
     ("Trung tâm TĐC có nhiệm vụ gì?", "Nó có tư cách pháp nhân không?", "Nó có tư cách pháp nhân không? (Trung tâm TĐC)"),
+    # a new body with a question of its own is a new question, not the previous one asked again
+    ("Sở có nhiệm vụ gì về bưu chính?", "Trung tâm Chuyển đổi số có những phòng nào?",
+     "Trung tâm Chuyển đổi số có những phòng nào?"),
+    ("Sở có nhiệm vụ gì về bưu chính?", "Ai đứng đầu Trung tâm Ứng dụng?", "Ai đứng đầu Trung tâm Ứng dụng?"),
+    ("Sở có nhiệm vụ gì về bưu chính?", "trung tam tdc lam nhung gi", "trung tam tdc lam nhung gi"),
+    ("Sở có nhiệm vụ gì về bưu chính?", "Trung tâm TĐC thì sao?", "Trung tâm TĐC có nhiệm vụ gì về bưu chính?"),
+    ("Sở có nhiệm vụ gì về bưu chính?", "con trung tam tdc thi sao", "Trung tâm TĐC có nhiệm vụ gì về bưu chính?"),
 ])
 def test_condense(previous, question, expected):
     assert condense(question, hist(previous), G) == expected

@@ -27,6 +27,7 @@ def test_a_guidance_is_paragraphs_and_answers_name_it_as_a_document():
 
 PLAN = """ỦY BAN NHÂN DÂN TỈNH QUẢNG TRỊ
 Số: 88/KH-UBND
+Quảng Trị, ngày 05 tháng 5 năm 2026
 KẾ HOẠCH
 Tổ chức Ngày hội Chuyển đổi số tỉnh năm 2026
 III. THỜI GIAN, ĐỊA ĐIỂM
@@ -52,7 +53,9 @@ def test_a_plan_keeps_the_blocks_that_say_its_number_date_and_signer():
     are preamble units, as in a regulation; a line of content starting with "Số:" stays a paragraph."""
     units = parse_document(Document("88/KH-UBND", "kh.txt", "other", "Kế hoạch Tổ chức Ngày hội", PLAN))
     blocks = [(u.label, u.text) for u in units if u.kind == "preamble"]
-    assert blocks == [("Số hiệu, ngày ban hành", "Số: 88/KH-UBND"), ("Nơi nhận, chữ ký", "Nơi nhận:\n- Lưu: VT, KGVX.")]
+    assert blocks == [("Số hiệu, ngày ban hành", "Số: 88/KH-UBND\nQuảng Trị, ngày 05 tháng 5 năm 2026"),
+                      ("Nơi nhận, chữ ký", "Nơi nhận:\n- Lưu: VT, KGVX.")]
     assert [u.kind for u in units] == ["preamble", "paragraph", "paragraph", "paragraph", "preamble"]  # reading order
+    assert [u.label for u in units if u.kind == "paragraph"] == [f"Kế hoạch Tổ chức Ngày hội (đoạn {i})" for i in (1, 2, 3)]
     guidance = parse_document(Document("120/HD-SGDĐT", "hd.txt", "other", "Hướng dẫn", GUIDANCE))
     assert [u.kind for u in guidance] == ["paragraph"] * 3

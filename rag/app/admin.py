@@ -366,6 +366,7 @@ let watching = false;
 async function refresh() {
   try {
     const data = await call("GET", "/admin/api/documents");
+    if ($("message").className === "error") show("");  // an earlier error (a wrong token) no longer holds
     const body = $("docs"); body.textContent = "";
     for (const d of data.documents) {
       const row = document.createElement("tr");

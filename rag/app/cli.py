@@ -460,7 +460,7 @@ def cmd_add(args: argparse.Namespace) -> int:
             failed += 1
             continue
         added += 1
-        shape = f"{r['articles']} điều, {r['units']} đơn vị" if r["articles"] else f"{r['units']} đoạn văn"
+        shape = f"{r['articles']} điều, {r['units']} đơn vị" if r["articles"] else f"{r['paragraphs']} đoạn văn"
         print(f"Đã thêm {r['doc_id']} ({r['kind']}): {shape} → {r['file']}")
         for w in r["warnings"]:
             print(f"  Lưu ý: {w}")

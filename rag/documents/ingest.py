@@ -91,7 +91,7 @@ def add_document(path: Path, corpus_dir: Path, doc_id: str | None = None, title:
                  kind: str | None = None, max_mb: int = 0) -> dict:
     """Add the file at `path` to the corpus in `corpus_dir` (replacing a document with the same doc_id).
 
-    Returns {"doc_id", "file", "kind", "title", "units", "articles", "warnings", "meta"}.
+    Returns {"doc_id", "file", "kind", "title", "units", "articles", "paragraphs", "warnings", "meta"}.
     Raises `UnreadableDocument` (a ValueError) when the file gives no text, ValueError when it
     cannot be added (over `max_mb` megabytes when that is set, no article for a regulation kind,
     nothing to index, bad flag).
@@ -168,7 +168,7 @@ def _add(path: Path, corpus_dir: Path, doc_id: str | None, title: str | None, ki
     if old is not None and old.get("file") != file:
         _remove_unlisted(corpus_dir, old.get("file"), manifest["documents"])
     return {"doc_id": doc_id, "file": file, "kind": kind, "title": title, "units": len(units),
-            "articles": articles, "warnings": warnings,
+            "articles": articles, "paragraphs": sum(u.kind == "paragraph" for u in units), "warnings": warnings,
             "meta": {**dataclasses.asdict(meta), "replaces": list(meta.replaces)}}
 
 

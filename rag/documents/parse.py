@@ -244,9 +244,11 @@ def _after_the_motto(units: list[Unit], text: str) -> bool:
     return bool(MOTTO.search(last)) and not MOTTO.sub("", last).strip(" -\n")
 
 
-def _news_units(doc: Document) -> list[Unit]:
+def _news_units(doc: Document, skip: list[Unit] = ()) -> list[Unit]:
+    """Its paragraphs, numbered from 1 in reading order, leaving out those inside the `skip` blocks."""
+    spans = [(start, end) for start, end in news_paragraphs(doc) if not any(k.start <= start < k.end for k in skip)]
     units = []
-    for i, (start, end) in enumerate(news_paragraphs(doc), 1):
+    for i, (start, end) in enumerate(spans, 1):
         units.append(Unit(f"{doc.doc_id}#p{i}", doc.doc_id, "paragraph", f"{doc.title} (đoạn {i})",
                           f"{doc.title}" + (f" ({doc.date})" if doc.date else ""), "", start, end, paragraph=i))
     return units
@@ -270,11 +272,10 @@ def parse_document(doc: Document) -> list[Unit]:
     that say its number, date and signer ("Ai ký Kế hoạch 12/KH-UBND?" had been refused)."""
     units = _news_units(doc) if doc.kind in NEWS_KINDS else _RegulationReader(doc).read()
     if doc.kind not in NEWS_KINDS and not any(u.kind == "article" for u in units):
-        paragraphs = _news_units(doc)
+        lines = set(news_paragraphs(doc))
         kept = [u for u in units if u.label in (NUMBER_AND_DATE, SIGNATURE)  # not a line of content as a whole
-                and not any((p.start, p.end) == (u.start, u.end) for p in paragraphs)]
-        paragraphs = [p for p in paragraphs if not any(k.start <= p.start < k.end for k in kept)]
-        units = sorted(kept + paragraphs, key=lambda u: u.start)
+                and (u.start, u.end) not in lines]
+        units = sorted(kept + _news_units(doc, kept), key=lambda u: u.start)
     _fill_text(doc, units)
     resolve_references(units)
     return units

@@ -2,8 +2,8 @@
 
 Why: "Còn cấp xã thì sao?" or "Trung tâm đó có những phòng nào?" retrieve nothing useful alone.
 Rules, in order:
-1. the follow-up names a body but no topic ("Còn cấp xã thì sao?") → the previous question with
-   its body replaced by the new one;
+1. the follow-up names a body but no topic and asks nothing of its own ("Còn cấp xã thì sao?", not
+   "Trung tâm CĐS có những phòng nào?") → the previous question with its body replaced by the new one;
 2. the follow-up refers back ("trung tâm đó", "nó"), or names no body while the previous question
    did and leans on it (`_leans_back`) → the anaphor is replaced by (or the question completed
    with) the previous body;
@@ -73,6 +73,13 @@ def _continued_address(question: str, history: list[dict]) -> str | None:
     return None
 
 
+# A question word left once the bodies and the follow-up wording ("còn", "thì sao", "thế nào") are
+# blanked: "Trung tâm CĐS có những phòng nào?" asks its own question about a new body, while "Còn
+# cấp xã thì sao?" asks the previous one again (it had been made "Trung tâm CĐS có nhiệm vụ gì về
+# bưu chính?" after a question on bưu chính).
+_INTERROGATIVE = re.compile(r"\b(?:ai|gi|nao|dau|bao nhieu|bao lau|may|khong|chua|ra sao|lam sao)\b")
+
+
 def _antecedent(previous: str, head: str) -> str | None:
     """The noun phrase of the previous question that starts with `head` ("Trung tâm TĐC", "Trung tâm … Sơn La")."""
     if not head:
@@ -112,7 +119,8 @@ def condense(question: str, history: list[dict], glossary: Glossary,
     now_bodies, before_bodies = glossary.bodies_in(question), glossary.bodies_in(previous)
     residual = blank_phrases(glossary.residual(question), lexicon()["followup"])
     topic_now = content_words(residual)
-    if now_bodies and not topic_now:
+    asks_own = _INTERROGATIVE.search(fold(blank_phrases(glossary.without_bodies(question), lexicon()["followup"])))
+    if now_bodies and not topic_now and not asks_own:
         names = " và ".join(b.short for b in now_bodies)
         return f"{names} {glossary.without_bodies(previous)}"
     anaphor = _ANAPHORA.search(question)
