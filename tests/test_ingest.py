@@ -435,6 +435,12 @@ def test_added_law_is_indexed_and_cited(capsys, cli_data, law_docx, tmp_path, mo
     assert first["label"] == "Điều 3, khoản 2"  # "quy định tại khoản 1 Điều này": khoản 1 comes with it, verbatim
     assert first["refs"] == [{"label": "Điều 3, khoản 1", "quote": LAW_LINES[LAW_LINES.index("Điều 3. Thời hạn thử nghiệm có kiểm soát") + 1]}]
 
+    # both documents have a Điều 3: each one's is quoted, in the order they were loaded, and the answer says so
+    assert main(["ask", "Điều 3 quy định gì?", "--json", "--mode", "extractive"]) == 0
+    answer = json.loads(capsys.readouterr().out)
+    assert [(c["doc_id"], c["label"]) for c in answer["citations"]] == [("10/2025/TT-BKHCN", "Điều 3"), (LAW_NUMBER, "Điều 3")]
+    assert answer["answer"].startswith("Lưu ý: 2 văn bản có Điều 3 (Thông tư 10/2025/TT-BKHCN; ") and answer["caution"]
+
 
 def _add_many(corpus: str, first: int, count: int) -> None:
     """One writer process: add `count` small laws numbered from `first`."""

@@ -28,7 +28,7 @@ from rag.answers import extractive, outline
 from rag.answers.extractive import Library
 from rag.answers.grounding import DOC_NUMBER, ground, neutralize, validate_citations
 from rag.answers.scope import Scope
-from rag.documents.parse import Unit
+from rag.documents.parse import Unit, unit_label
 from rag.query.question import clean_question
 from rag.query.reading import Query
 from rag.search.nodes import token_counter
@@ -227,8 +227,14 @@ class Assistant:
     def _caution(self, retrieval: Retrieval) -> str:
         """The caution an answer opens with when its confidence is just above the threshold. Why: there
         a citizen's situation is often only partly what the cited clauses are about (on the laws'
-        citizen-style tuning half, half of those answers cite no gold article)."""
+        citizen-style tuning half, half of those answers cite no gold article). For an address that
+        several documents have ("Điều 3 quy định gì?"), which they are: the answer quotes each one's."""
         s = self.settings
+        if retrieval.ambiguous:
+            label = unit_label(*(retrieval.query.reference.get(k) for k in ("article", "clause", "point")))
+            names = "; ".join(self.library.document(d).short_name for d in retrieval.ambiguous)
+            return (f"Lưu ý: {len(retrieval.ambiguous)} văn bản có {label} ({names}); dưới đây là {label} của "
+                    "từng văn bản, theo thứ tự đã nạp. Hãy nêu tên văn bản để hỏi đúng văn bản cần tìm.")
         if retrieval.referenced or retrieval.confidence >= s.abstain_threshold + s.caution_margin:
             return ""
         return self.scope.caution

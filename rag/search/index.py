@@ -193,11 +193,6 @@ class LoadedIndex:
             out.setdefault(u.doc_id, {}).setdefault(fold(u.label), u)
         return out
 
-    def find(self, reference: dict, documents: tuple[str, ...] = ()) -> list[Unit]:
-        """The units `at` an address when one document has it; [] when it is ambiguous or absent."""
-        found = self.at(reference, documents)
-        return found if len({u.doc_id for u in found}) == 1 else []
-
 
 def _checksums(root: Path) -> dict[str, str]:
     """sha256 of every file of an index folder (relative names), recorded in its manifest."""

@@ -55,6 +55,7 @@ class Retrieval:
     confidence: float
     referenced: bool  # the question named a unit explicitly and it exists
     missing: str = ""  # the address the question names when no document (of those it names) has it: "Điều 99"
+    ambiguous: tuple[str, ...] = ()  # the documents that have the address the question names, when several do
 
     @property
     def bodies(self) -> tuple[Body, ...]:
@@ -141,9 +142,11 @@ class Retriever:
         ranked = sorted(((uid, f + scoring.prior(ix.units[uid], query, s, body_articles, heading, self._news))
                          for uid, f in fused.items()), key=lambda kv: -kv[1])
         ranked = scoring.one_per_body(ranked, ix.units, query.bodies)
-        referenced = ix.find(query.reference, query.documents) or (  # "Quyết định 12/2026 ban hành ngày nào?"
+        # "Điều 3 quy định gì?" with several documents loaded: each one's Điều 3, in the documents' order
+        referenced = ix.at(query.reference, query.documents) or (  # "Quyết định 12/2026 ban hành ngày nào?"
             ix.preamble(query.documents[0], tuple(fold(t) for t in query.titles))
             if len(query.documents) == 1 and query.titles else [])
+        having = tuple(dict.fromkeys(u.doc_id for u in referenced))
         head = [ScoredUnit(u, round(ranked[0][1] + 1.0, 4) if ranked else 1.0) for u in referenced]
         seen = {u.uid for u in referenced}
         spread = scoring.spread_articles(ranked, ix.units, s.article_spread)
@@ -159,7 +162,7 @@ class Retriever:
             other = float((self._other_topics @ qv[0]).max()) if len(self._other_topics) else 0.0
             best = [uid for uid, _ in ranked[:3]]  # the best-scoring units, before articles are spread out
             conf = confidence(query, set().union(*(self._terms[uid] for uid in best)), dense_top, other, s)
-        return Retrieval(query, units, conf, bool(referenced), missing)
+        return Retrieval(query, units, conf, bool(referenced), missing, having if len(having) > 1 else ())
 
 
 def _missing(ix: LoadedIndex, query: Query) -> str:
