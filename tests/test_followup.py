@@ -40,6 +40,8 @@ def hist(q):
     ("Sở có nhiệm vụ gì về bưu chính?", "trung tam tdc lam nhung gi", "trung tam tdc lam nhung gi"),
     ("Sở có nhiệm vụ gì về bưu chính?", "Trung tâm TĐC thì sao?", "Trung tâm TĐC có nhiệm vụ gì về bưu chính?"),
     ("Sở có nhiệm vụ gì về bưu chính?", "con trung tam tdc thi sao", "Trung tâm TĐC có nhiệm vụ gì về bưu chính?"),
+    ("Phòng Văn hóa - Xã hội có nhiệm vụ gì về bưu chính?", "Còn ở cấp tỉnh thì Sở làm gì?",
+     "Sở có nhiệm vụ gì về bưu chính?"),  # "Còn …": it goes on, though it has a question word
 ])
 def test_condense(previous, question, expected):
     assert condense(question, hist(previous), G) == expected

@@ -2,8 +2,9 @@
 
 Why: "Còn cấp xã thì sao?" or "Trung tâm đó có những phòng nào?" retrieve nothing useful alone.
 Rules, in order:
-1. the follow-up names a body but no topic and asks nothing of its own ("Còn cấp xã thì sao?", not
-   "Trung tâm CĐS có những phòng nào?") → the previous question with its body replaced by the new one;
+1. the follow-up names a body but no topic, and says it goes on ("Còn ở cấp tỉnh thì Sở làm gì?") or
+   asks nothing of its own ("Trung tâm TĐC?"; not "Trung tâm CĐS có những phòng nào?") → the
+   previous question with its body replaced by the new one;
 2. the follow-up refers back ("trung tâm đó", "nó"), or names no body while the previous question
    did and leans on it (`_leans_back`) → the anaphor is replaced by (or the question completed
    with) the previous body;
@@ -92,6 +93,11 @@ def _antecedent(previous: str, head: str) -> str | None:
     return phrase if len(phrase) > len(head) else None
 
 
+def _continues(question: str) -> bool:
+    """Whether it says it goes on from the previous question: "Còn …", "Vậy …", "… thì sao?"."""
+    return bool(lexicon()["continuation"].search(" ".join(re.findall(r"\w+", fold(question)))))
+
+
 def _leans_back(question: str, residual: str, glossary: Glossary, refers_back: bool) -> bool:
     """Whether a question naming no body continues the previous one: it says so ("Còn …", "Vậy …",
     "… thì sao?"), refers back ("Nó có …"), or is too short to stand alone ("Có mất phí không?").
@@ -99,7 +105,7 @@ def _leans_back(question: str, residual: str, glossary: Glossary, refers_back: b
     question on the Phòng, had been searched as a question on the Phòng. Its topic words (those of
     `residual`) count what abbreviations and lay terms stand for: "kiem dinh can o dau" has two once
     "can" is read as the stopword "cần", but its "cân" is a measuring instrument."""
-    if refers_back or lexicon()["continuation"].search(" ".join(re.findall(r"\w+", fold(question)))):
+    if refers_back or _continues(question):
         return True
     return len(content_words(glossary.expand(residual, typed_accents=has_diacritics(question)))) <= 2
 
@@ -120,7 +126,7 @@ def condense(question: str, history: list[dict], glossary: Glossary,
     residual = blank_phrases(glossary.residual(question), lexicon()["followup"])
     topic_now = content_words(residual)
     asks_own = _INTERROGATIVE.search(fold(blank_phrases(glossary.without_bodies(question), lexicon()["followup"])))
-    if now_bodies and not topic_now and not asks_own:
+    if now_bodies and not topic_now and (_continues(question) or not asks_own):
         names = " và ".join(b.short for b in now_bodies)
         return f"{names} {glossary.without_bodies(previous)}"
     anaphor = _ANAPHORA.search(question)
