@@ -75,7 +75,12 @@ def unify_y(folded: str) -> str:
 def fold(text: str) -> str:
     """Lower-cased, diacritic-free form, for matching queries typed without accents ("chữ kí số"
     and "chu ky so" fold alike: `unify_y`)."""
-    return unify_y(strip_diacritics(normalize(text)).lower())
+    return _fold_lowered(normalize(text).lower())
+
+
+def _fold_lowered(text: str) -> str:
+    """`fold` of a text already normalised and lower-cased (syllables): no second normalisation."""
+    return unify_y(strip_diacritics(text))
 
 
 def has_diacritics(text: str) -> bool:
@@ -113,7 +118,7 @@ def _line_words(line: str) -> tuple[str, ...]:
 
 def folded_terms(text: str) -> list[str]:
     """Diacritic-free syllables plus adjacent-syllable bigrams (bigrams stand in for compounds)."""
-    syl = unify_y(strip_diacritics(" ".join(syllables(text)))).split()
+    syl = _fold_lowered(" ".join(syllables(text))).split()
     return syl + [f"{a}_{b}" for a, b in zip(syl, syl[1:])]
 
 
@@ -159,11 +164,11 @@ def accent_table(texts: list[str], preferred: list[str] = (), max_n: int = 3, di
     def words(text: str) -> tuple[list[str], str]:
         """The text's syllables, and the same folded, joined: the key of the n-gram they form."""
         syl = [s for s in syllables(text) if s.isalpha()]
-        return syl, unify_y(strip_diacritics(" ".join(syl)))
+        return syl, _fold_lowered(" ".join(syl))
 
     def add(text: str, weight: int, min_n: int = 1, weight_below: int = 0) -> None:
         for syl in _phrases(text):
-            plain = unify_y(strip_diacritics(" ".join(syl))).split(" ")  # folded once per phrase, not per n-gram
+            plain = _fold_lowered(" ".join(syl)).split(" ")  # folded once per phrase, not per n-gram
             for n in range(1, max_n + 1):
                 for i in range(len(syl) - n + 1):
                     gram = " ".join(syl[i:i + n])

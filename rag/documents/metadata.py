@@ -76,11 +76,11 @@ _NUM = r"\d+[a-zA-Z]?[ ]?/[ ]?(?:\d{4}[ ]?/[ ]?)?[A-ZĐÐ][A-Za-zĐÐđ0-9&]*(?:
 _DATE = r"(\d{1,2})\s+tháng\s+(\d{1,2})\s+năm\s+(\d{4})|(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4})"
 _MARK = r"(?:\d+\.\s*|[a-zđ]\)\s*|[-+•]\s*)?"
 
-_NUMBER_LINE_RE = re.compile(rf"(?:^|\|\s*)(?:(?i:{_T})\s+)?(?:Số|SỐ|số)(?:\s+hiệu)?\s*:?\s*({_NUM})")  # "QUYẾT ĐỊNH Số:" too
+_NUMBER_LABEL = r"(?:Số|SỐ|số)(?:\s+hiệu)?"
+_NUMBER_LINE_RE = re.compile(rf"(?:^|\|\s*)(?:(?i:{_T})\s+)?{_NUMBER_LABEL}\s*:?\s*({_NUM})")  # "QUYẾT ĐỊNH Số:" too
 # "Số:" alone, the number on the next line: a narrow header cell of a PDF wraps it so.
-_NUMBER_LABEL = r"^(?:Số|SỐ|số)(?:\s+hiệu)?"
-_BARE_NUMBER_LABEL_RE = re.compile(rf"{_NUMBER_LABEL}\s*:?$")
-_NUMBER_LABEL_RE = re.compile(rf"{_NUMBER_LABEL}(?:\s|:|$)")  # "Số: …", "Số …": not "Số lượng"
+_BARE_NUMBER_LABEL_RE = re.compile(rf"^{_NUMBER_LABEL}\s*:?$")
+_NUMBER_LABEL_RE = re.compile(rf"^{_NUMBER_LABEL}(?:\s|:|$)")  # "Số: …", "Số …": not "Số lượng"
 _NUMBER_ONLY_RE = re.compile(rf"^({_NUM})$")
 _TYPE_LABEL_RE = re.compile(rf"^({_T})\s+số\s*:", re.IGNORECASE)
 _TYPE_LINE_RE = re.compile(rf"^(?:{_T})\b", re.IGNORECASE)  # "QUYẾT ĐỊNH", "BỘ LUẬT DÂN SỰ": the type, not a body

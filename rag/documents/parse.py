@@ -244,9 +244,8 @@ def _after_the_motto(units: list[Unit], text: str) -> bool:
     return bool(MOTTO.search(last)) and not MOTTO.sub("", last).strip(" -\n")
 
 
-def _news_units(doc: Document, skip: list[Unit] = ()) -> list[Unit]:
-    """Its paragraphs, numbered from 1 in reading order, leaving out those inside the `skip` blocks."""
-    spans = [(start, end) for start, end in news_paragraphs(doc) if not any(k.start <= start < k.end for k in skip)]
+def _news_units(doc: Document, spans: list[tuple[int, int]]) -> list[Unit]:
+    """Its paragraphs (`spans`, from `news_paragraphs`), numbered from 1 in reading order."""
     units = []
     for i, (start, end) in enumerate(spans, 1):
         units.append(Unit(f"{doc.doc_id}#p{i}", doc.doc_id, "paragraph", f"{doc.title} (đoạn {i})",
@@ -270,12 +269,13 @@ def parse_document(doc: Document) -> list[Unit]:
     no article ("Điều 1."), a plan or a notice, is read as paragraphs like news, and keeps its kind
     (it is shown as the document it is, not as a news item) and the blocks of its header and end
     that say its number, date and signer ("Ai ký Kế hoạch 12/KH-UBND?" had been refused)."""
-    units = _news_units(doc) if doc.kind in NEWS_KINDS else _RegulationReader(doc).read()
+    units = _news_units(doc, news_paragraphs(doc)) if doc.kind in NEWS_KINDS else _RegulationReader(doc).read()
     if doc.kind not in NEWS_KINDS and not any(u.kind == "article" for u in units):
-        lines = set(news_paragraphs(doc))
+        spans = news_paragraphs(doc)
         kept = [u for u in units if u.label in (NUMBER_AND_DATE, SIGNATURE)  # not a line of content as a whole
-                and (u.start, u.end) not in lines]
-        units = sorted(kept + _news_units(doc, kept), key=lambda u: u.start)
+                and (u.start, u.end) not in spans]
+        spans = [(start, end) for start, end in spans if not any(k.start <= start < k.end for k in kept)]
+        units = sorted(kept + _news_units(doc, spans), key=lambda u: u.start)
     _fill_text(doc, units)
     resolve_references(units)
     return units

@@ -122,8 +122,8 @@ def _read_txt(data: bytes, name: str) -> str:
     try:
         text = data.decode(encoding)
     except UnicodeDecodeError as exc:
-        legacy = unicodedata.normalize("NFC", data.decode("cp1258", errors="replace"))
-        if encoding == "utf-8" and _reads_vietnamese(legacy):
+        if encoding == "utf-8" and _reads_vietnamese(
+                legacy := unicodedata.normalize("NFC", data.decode("cp1258", errors="replace"))):
             return legacy
         raise _fail(name, "không giải mã được văn bản (không phải UTF-8 hay Windows-1258). Bảng mã "
                           "TCVN3 (ABC) hay VNI cần chuyển sang Unicode trước, ví dụ bằng công cụ chuyển "

@@ -81,6 +81,11 @@ def _continued_address(question: str, history: list[dict]) -> str | None:
 _INTERROGATIVE = re.compile(r"\b(?:ai|gi|nao|dau|bao nhieu|bao lau|may|khong|chua|ra sao|lam sao)\b")
 
 
+def _asks_its_own(question: str, glossary: Glossary) -> bool:
+    """A question word is left once its bodies and its follow-up wording are blanked (`_INTERROGATIVE`)."""
+    return bool(_INTERROGATIVE.search(fold(blank_phrases(glossary.without_bodies(question), lexicon()["followup"]))))
+
+
 def _antecedent(previous: str, head: str) -> str | None:
     """The noun phrase of the previous question that starts with `head` ("Trung tâm TĐC", "Trung tâm … Sơn La")."""
     if not head:
@@ -125,8 +130,7 @@ def condense(question: str, history: list[dict], glossary: Glossary,
     now_bodies, before_bodies = glossary.bodies_in(question), glossary.bodies_in(previous)
     residual = blank_phrases(glossary.residual(question), lexicon()["followup"])
     topic_now = content_words(residual)
-    asks_own = _INTERROGATIVE.search(fold(blank_phrases(glossary.without_bodies(question), lexicon()["followup"])))
-    if now_bodies and not topic_now and (_continues(question) or not asks_own):
+    if now_bodies and not topic_now and (_continues(question) or not _asks_its_own(question, glossary)):
         names = " và ".join(b.short for b in now_bodies)
         return f"{names} {glossary.without_bodies(previous)}"
     anaphor = _ANAPHORA.search(question)

@@ -113,7 +113,8 @@ _DOCUMENT_WORDS = re.compile(r"\b(?:van ban|{}|{})(?:\s+nay)?\b|\b(?:ban hanh\s+
 
 def asks_outline(text: str) -> bool:
     """"Thông tư 10 có bao nhiêu điều?", "luật này gồm những chương nào", "chương 2 gồm những điều
-    nào", "Điều 11 thuộc chương nào?": a question about how a document is built, answered from its outline. `text` is the question with the documents it
+    nào", "Điều 11 thuộc chương nào?": a question about how a document is built, answered from its
+    outline. `text` is the question with the documents it
     names taken out; nothing else may remain but scaffolding and document words ("văn bản này"),
     so "khi ly hôn cần lưu ý những điều gì?" and "bao nhiêu điều kiện" stay questions of content."""
     folded = fold(text)
@@ -190,8 +191,9 @@ def content_words(text: str) -> list[str]:
 
 
 # An address in the text a decision issues ("Điều 3 của Quy chế ban hành kèm theo Quyết định …",
-# "Điều 2 Quy chế …"), folded ("quy" folds to "qui": `rag.text.unify_y`). Right after "Điều N" only the types that are no everyday word count:
-# "Điều 3 Quyết định 18 quy định gì?" uses "quy định" as a verb, "hướng dẫn" and "kế hoạch" too.
+# "Điều 2 Quy chế …"), folded ("quy" folds to "qui": `rag.text.unify_y`). Right after "Điều N" only
+# the types that are no everyday word count: "Điều 3 Quyết định 18 quy định gì?" uses "quy định" as
+# a verb, "hướng dẫn" and "kế hoạch" too.
 _ANNEX_REF = re.compile(rf"\b(?:{_ANNEXES})\s+(?:ban hanh\s+)?kem theo\b"
                         r"|\b(?:dieu\s+\d+|chuong\s+(?:\d+|[ivxl]+))\s+(?:(?:cua|trong|thuoc)\s+)?(?:qui che|dieu le|qui trinh|de an)\b")
 
