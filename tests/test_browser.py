@@ -95,3 +95,16 @@ def test_an_example_runs_on_click_in_the_mode_chosen_and_no_english_footer(brows
         page.close()
     finally:
         server.should_exit = True
+
+
+def test_the_tab_title_follows_the_documents_loaded_at_each_page_load(browser, live_app, monkeypatch):
+    """The tab kept the title the app started with: after an admin's upload turned "Trợ lý tra cứu
+    Thông tư …" into "… văn bản pháp luật", the page's heading changed and the tab did not."""
+    service = live_app[1]
+    changed = dataclasses.replace(service.assistant.scope, title="Trợ lý tra cứu văn bản pháp luật")
+    monkeypatch.setattr(service.assistant, "scope", changed)  # what a swapped-in index with more documents gives
+    page = browser.new_page()
+    page.goto(live_app[0] + "/", wait_until="domcontentloaded")
+    page.wait_for_function("document.title === 'Trợ lý tra cứu văn bản pháp luật'", timeout=30_000)
+    assert "Trợ lý tra cứu văn bản pháp luật" in page.locator("h1").first.inner_text()
+    page.close()

@@ -509,7 +509,10 @@ def build_ui(service: ChatService) -> gr.Blocks:
     default_mode = service.settings.answer_mode
     scope = service.assistant.scope
     with gr.Blocks(title=scope.title, analytics_enabled=False) as demo:  # no usage reports to Gradio's servers
-        gr.Markdown(lambda: _header(service))  # read at every page load: an admin's upload changes it
+        header = gr.Markdown(_header(service))
+        # read at every page load: an admin's upload changes it, and the browser tab's title with it
+        demo.load(lambda: _header(service), None, header, show_progress="hidden").then(
+            None, header, None, js="(h) => { document.title = h.split('\\n')[0].replace(/^# /, ''); }")
         # the mode under the chat, folded: on a phone the question box is then on the first screen
         mode = gr.Radio([(MODE_LABELS[m], m) for m in ANSWER_MODES], value=default_mode, label="Chế độ trả lời",
                         info="Mô hình ngôn ngữ: " + LLM_STATUS.get(why, why), render=False)
