@@ -110,6 +110,12 @@ class Settings:
             )
         if self.top_k < 1:
             raise ValueError("top_k must be at least 1")
+        if self.max_upload_mb < 1:
+            raise ValueError("max_upload_mb must be at least 1")
+        negative = [f.name for f in fields(self) if isinstance(v := getattr(self, f.name), (int, float))
+                    and not isinstance(v, bool) and v < 0]
+        if negative:  # a reload every -5 s, a rate of -1 a minute: no meaning, and they had been taken silently
+            raise ValueError(f"{', '.join(negative)} must not be negative")
 
     @property
     def model_dir(self) -> Path:
@@ -160,12 +166,18 @@ def load_settings(env: dict[str, str] | None = None, config_file: Path | None = 
     cache folder (RAG_CACHE_DIR) moves them too."""
     env = dict(os.environ) if env is None else env
     defaults = Settings()
-    path = config_file or Path(env.get("RAG_CONFIG", "rag.toml"))
+    named = Path(env["RAG_CONFIG"]) if env.get("RAG_CONFIG") else None
+    path = config_file or named or Path("rag.toml")
     values: dict[str, object] = {}
     sources: dict[str, str] = {}
+    if path == named and not named.is_file():  # a mistyped path had quietly run on the defaults (another corpus)
+        raise ValueError(f"RAG_CONFIG: no settings file at {named}")
     if path.is_file():
-        with path.open("rb") as fh:
-            values.update(tomllib.load(fh))
+        try:
+            with path.open("rb") as fh:
+                values.update(tomllib.load(fh))
+        except tomllib.TOMLDecodeError as e:
+            raise ValueError(f"{path}: {e}") from None
         sources.update({k: f"{k} in {path}" for k in values})
     for f in fields(Settings):
         key = "RAG_" + f.name.upper()

@@ -36,7 +36,8 @@ def isolated_env(monkeypatch, tmp_path, session_settings):
     monkeypatch.setenv("RAG_CACHE_DIR", str(SHARED_CACHE))
     monkeypatch.setenv("RAG_FEEDBACK_DB", str(tmp_path / "feedback.sqlite3"))
     monkeypatch.setenv("RAG_LOG_FILE", str(tmp_path / "requests.log"))
-    monkeypatch.setenv("RAG_CONFIG", str(tmp_path / "absent.toml"))
+    (tmp_path / "empty.toml").write_text("", encoding="utf-8")  # not the working directory's rag.toml, if any
+    monkeypatch.setenv("RAG_CONFIG", str(tmp_path / "empty.toml"))
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()

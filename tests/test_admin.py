@@ -45,7 +45,8 @@ def admin(tmp_path):
     settings = dataclasses.replace(load_settings(env={}), data_dir=data, index_dir=tmp_path / "index",
                                    admin_token=TOKEN, max_upload_mb=1)
     builds, reloads = [], []
-    service = SimpleNamespace(settings=settings, reload_index=lambda: reloads.append(1) or True,
+    service = SimpleNamespace(settings=settings, reload_index=lambda: reloads.append(1) or True, corpus_hash="",
+                              check_corpus=lambda: None,
                               health=lambda: {"index_version": {"built_at": "x"}, "units": 1})
     app = FastAPI()
     app.add_middleware(UploadGuard, token=TOKEN)
@@ -102,6 +103,27 @@ def test_upload_shows_what_was_parsed_then_list_and_delete(admin):
     assert admin.reindexer.wait(10) and len(admin.builds) == 2
     missing = admin.client.delete("/admin/api/documents/99/2024/QH15", headers=auth())
     assert missing.status_code == 404 and "Không có văn bản" in missing.json()["error"]
+
+
+def test_a_read_only_corpus_gets_the_reason_in_vietnamese_and_nothing_is_rebuilt(admin, monkeypatch):
+    """On a replica whose corpus folder is mounted read-only, a delete had answered a bare "Internal
+    Server Error" and an upload "try again later", which cannot help there."""
+    import errno
+
+    import rag.documents.ingest as ingest
+
+    def read_only(*_):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(ingest, "_write_manifest", read_only)
+    before = snapshot(admin.data)
+    doc_id = next(d["doc_id"] for d in admin.client.get("/admin/api/documents", headers=auth()).json()["documents"]
+                  if d["kind"] == "news")
+    for r in (admin.client.delete(f"/admin/api/documents/{doc_id}", headers=auth()),
+              upload(admin.client, "luat-thu-nghiem.txt", LAW.encode())):
+        assert r.status_code == 500 and "chỉ đọc hoặc không có quyền ghi" in r.json()["error"]
+        assert "/" not in r.json()["error"].split(":")[0]  # no path
+    assert admin.reindexer.wait(10) and admin.builds == [] and snapshot(admin.data) == before
 
 
 def test_the_build_sees_the_corpus_as_it_was_when_the_change_was_made(admin):
@@ -224,11 +246,34 @@ def test_a_failed_build_is_reported_and_the_next_request_retries(tmp_path):
         if outcome:
             raise outcome
 
-    reindexer = Reindexer(SimpleNamespace(reload_index=lambda: True), build)
+    reindexer = Reindexer(SimpleNamespace(reload_index=lambda: True, corpus_hash="a"), build)
     reindexer.request()
     assert reindexer.wait(10) and reindexer.status()["state"] == "failed"
     assert "chat vẫn dùng chỉ mục cũ" in reindexer.status()["error"]
     reindexer.request()
+    assert reindexer.wait(10) and reindexer.status() == {"state": "idle", "error": "", "builds": 1}
+
+
+def test_the_writer_builds_a_corpus_left_unbuilt_but_not_again_after_failing_on_it():
+    """A writer killed between its acknowledged upload and its build had left every replica answering
+    from the old index: the replica with the admin page now builds when the corpus on disk is not
+    the one answered from, unless its last build failed on this very corpus."""
+    from rag.app.admin import Reindexer
+
+    outcomes = [RuntimeError("disk full"), None]
+    service = SimpleNamespace(reload_index=lambda: True, corpus_hash="corpus-1")
+
+    def build():
+        if outcome := outcomes.pop(0):
+            raise outcome
+
+    reindexer = Reindexer(service, build)
+    reindexer.catch_up()
+    assert reindexer.wait(10) and reindexer.status()["state"] == "failed"
+    reindexer.catch_up()  # the same corpus: not built again every ten seconds
+    assert reindexer.wait(10) and outcomes == [None]
+    service.corpus_hash = "corpus-2"  # the corpus changed (the admin mended it)
+    reindexer.catch_up()
     assert reindexer.wait(10) and reindexer.status() == {"state": "idle", "error": "", "builds": 1}
 
 
@@ -243,7 +288,8 @@ def test_the_real_build_uses_a_snapshot_with_the_same_corpus_hash(tmp_path, monk
     monkeypatch.setattr(index_module, "build_index", lambda settings, embedder=None, progress=True: seen.append(
         (settings.data_dir, corpus_hash(settings.data_dir), embedder)))
     embedder = object()
-    service = SimpleNamespace(settings=dataclasses.replace(load_settings(env={}), data_dir=data),
+    service = SimpleNamespace(settings=dataclasses.replace(load_settings(env={}), data_dir=data,
+                                                           index_dir=tmp_path / "index"),
                               assistant=SimpleNamespace(retriever=SimpleNamespace(embedder=embedder)),
                               reload_index=lambda: True)
     reindexer = Reindexer(service)

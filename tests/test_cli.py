@@ -232,6 +232,32 @@ def test_serve_on_a_busy_port_fails_at_once_and_suggests_a_free_one(capsys):
             pytest.skip("the next port is taken by something else")
         assert main(["serve", "--port", str(port)]) == 1
     out, err = capsys.readouterr()
-    assert "Sẵn sàng" not in out and f"Không mở được cổng {port}" in err
+    assert "Sẵn sàng" not in out and f"Cổng {port} trên 127.0.0.1 đang được dùng" in err
     suggested = int(re.search(r"--port (\d+)", err).group(1))
     assert suggested > port + 1
+
+
+def test_serve_refuses_a_port_out_of_range_and_an_address_not_of_this_machine(capsys):
+    """--port 99999 had ended in "Lỗi không mong đợi (OverflowError)"; an address not of this machine
+    was blamed on a busy port."""
+    from rag.app.cli import UsageError
+
+    with pytest.raises(UsageError):
+        main(["serve", "--port", "99999"])
+    assert "cổng là một số từ 1 đến 65535" in capsys.readouterr().err
+    assert main(["serve", "--host", "192.0.2.254", "--port", "7999"]) == 1  # TEST-NET-1: never this machine's
+    err = capsys.readouterr().err
+    assert "Địa chỉ 192.0.2.254 không phải của máy này" in err and "đang được dùng" not in err
+
+
+def test_two_servers_on_one_port_the_second_is_refused_before_it_says_ready():
+    """Both had bound (SO_REUSEADDR), both said "Sẵn sàng", the second then died with a traceback."""
+    from rag.app.webapp import _bound_socket, free_loopback_port
+
+    port = free_loopback_port()
+    first = _bound_socket("127.0.0.1", port)
+    try:
+        with pytest.raises(OSError):
+            _bound_socket("127.0.0.1", port)
+    finally:
+        first.close()

@@ -227,3 +227,63 @@ def test_the_index_and_corpus_writes_are_readable_by_other_users(built_index, tm
     assert stat.S_IMODE((tmp_path / "manifest.json").stat().st_mode) == 0o640
     assert stat.S_IMODE((tmp_path / "folder").stat().st_mode) == 0o750
 
+
+
+def test_a_build_waits_for_the_one_running_and_reads_the_corpus_when_its_turn_comes(tmp_path, built_index):
+    """Two writers had built at once and the one that started first finished last, leaving the older
+    corpus in index/current (an outside operator's finding). One build at a time, each reading the
+    corpus once its turn comes; a writer that waited finds the index current and builds nothing."""
+    import shutil
+    import threading
+    import time
+
+    from rag.atomic import file_lock
+    from rag.documents.ingest import add_document
+    from rag.search.index import BUILD_LOCK, update_index
+
+    from sample_law import LAW, LAW_NUMBER
+
+    data, index = tmp_path / "data", tmp_path / "index"
+    shutil.copytree(built_index.data_dir, data)
+    shutil.copytree(built_index.index_dir / "current", index / "current")
+    s = dataclasses.replace(built_index, data_dir=data, index_dir=index)
+    results = []
+    with file_lock(index / BUILD_LOCK):  # another writer's build is running
+        waiting = threading.Thread(target=lambda: results.append(update_index(s, progress=False)))
+        waiting.start()
+        time.sleep(1.0)
+        assert waiting.is_alive() and not results
+        (tmp_path / "law.txt").write_text(LAW, encoding="utf-8")
+        add_document(tmp_path / "law.txt", data)  # the corpus changes before this writer's turn
+    waiting.join(600)
+    assert results and results[0][1] is True
+    manifest = check_index(s)  # of the corpus as it is now, the new law included
+    assert LAW_NUMBER in (index / "current" / "units.json").read_text(encoding="utf-8")
+    assert update_index(s, progress=False) == (index / "current", False)  # nothing left to build
+    assert check_index(s)["built_at"] == manifest["built_at"]
+
+
+def test_a_replica_that_cannot_write_the_index_answers_from_it_as_it_is(tmp_path, built_index, monkeypatch, caplog):
+    """A replica mounting the shared index read-only, started after the corpus changed, had tried to
+    build, failed with OSError and exited: it now serves the index it has, with a warning."""
+    import errno
+    import shutil
+
+    import rag.search.index as index_module
+
+    data = tmp_path / "data"
+    shutil.copytree(built_index.data_dir, data)
+    with (data / "glossary.json").open("a", encoding="utf-8") as fh:
+        fh.write("\n")
+    s = dataclasses.replace(built_index, data_dir=data)
+
+    def read_only(path):
+        raise OSError(errno.EROFS, "Read-only file system", str(path))
+
+    monkeypatch.setattr(index_module, "file_lock", read_only)  # what opening the lock file gives there
+    loaded = load_index(s, rebuild=True)
+    assert loaded.manifest["corpus_hash"] == check_index(built_index)["corpus_hash"]
+    assert "answering from the index as it is" in caplog.text
+    monkeypatch.setattr(index_module, "file_lock", lambda path: (_ for _ in ()).throw(OSError(errno.ENOSPC, "full")))
+    with pytest.raises(OSError):  # any other failure still stops the start: nothing hidden
+        load_index(s, rebuild=True)

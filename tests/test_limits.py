@@ -42,3 +42,17 @@ def test_a_size_limit_reads_as_the_pages_state_it():
 
     assert REQUEST_TOO_LARGE.format(limit=size_text(20 * 1024 * 1024)) == "Yêu cầu quá lớn: tối đa 20 MB."
     assert size_text(64 * 1024) == "64 KB" and size_text(1536 * 1024) == "1536 KB"
+
+
+def test_the_trusted_header_gives_the_address_the_proxy_wrote():
+    """A proxy that appends to X-Forwarded-For keeps what the client sent first: with the first entry,
+    a client rotating made-up addresses was never held off (an outside operator's finding)."""
+    import types
+
+    from rag.app.limits import client_address
+
+    settings = types.SimpleNamespace(trusted_proxy_header="X-Forwarded-For")
+    request = types.SimpleNamespace(headers={"x-forwarded-for": "1.1.3.7, 198.51.100.4"},
+                                    client=types.SimpleNamespace(host="10.0.0.1"))
+    assert client_address(request, settings) == "198.51.100.4"
+    assert client_address(request, types.SimpleNamespace(trusted_proxy_header="")) == "10.0.0.1"

@@ -20,6 +20,9 @@ def test_file_then_environment_override(tmp_path):
 @pytest.mark.parametrize("env, message", [
     ({"RAG_ANSWER_MODE": "magic"}, "Valid modes are: " + ", ".join(ANSWER_MODES)),
     ({"RAG_TOP_K": "0"}, "top_k must be at least 1"),
+    ({"RAG_INDEX_RELOAD_SECONDS": "-5", "RAG_SESSION_QUESTIONS_PER_MINUTE": "-1"},
+     "session_questions_per_minute, index_reload_seconds must not be negative"),
+    ({"RAG_MAX_UPLOAD_MB": "-3"}, "max_upload_mb must be at least 1"),
 ])
 def test_invalid_values_are_refused_with_the_allowed_ones(tmp_path, env, message):
     with pytest.raises(ValueError, match=message):
@@ -67,7 +70,8 @@ def test_the_cli_names_the_bad_setting(monkeypatch, capsys):
 
 
 def test_an_unknown_rag_variable_is_warned_about_and_known_ones_are_not(tmp_path, caplog):
-    env = {"RAG_TOPK": "3", "RAG_PORT": "8000", "RAG_CONFIG": str(tmp_path / "none.toml"), "RAG_TOP_K": "4",
+    (tmp_path / "empty.toml").write_text("", encoding="utf-8")
+    env = {"RAG_TOPK": "3", "RAG_PORT": "8000", "RAG_CONFIG": str(tmp_path / "empty.toml"), "RAG_TOP_K": "4",
            "RAG_ADMIN_TOKEN": "t", "RAG_DATA_DIR": str(tmp_path), "OTHER_TOPK": "1"}
     with caplog.at_level("WARNING", logger="rag.settings"):
         s = load_settings(env=env)
@@ -76,3 +80,14 @@ def test_an_unknown_rag_variable_is_warned_about_and_known_ones_are_not(tmp_path
         "RAG_PORT is not a setting and is ignored",
         "RAG_TOPK is not a setting and is ignored (did you mean RAG_TOP_K?)",
     ]
+
+
+def test_a_settings_file_named_but_missing_or_malformed_is_an_error(tmp_path):
+    """RAG_CONFIG with a typo had run on the defaults without a word (another corpus, another index);
+    a TOML syntax error did not say which file."""
+    with pytest.raises(ValueError, match="RAG_CONFIG: no settings file at .*goood.toml"):
+        load_settings(env={"RAG_CONFIG": str(tmp_path / "goood.toml")})
+    bad = tmp_path / "rag.toml"
+    bad.write_text("top_k = = 3\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"rag\.toml: .*line 1"):
+        load_settings(env={"RAG_CONFIG": str(bad)})

@@ -30,11 +30,10 @@ Example:
 from __future__ import annotations
 
 import collections
-import dataclasses
+import errno
 import hmac
 import logging
 import re
-import shutil
 import tempfile
 import threading
 import time
@@ -113,6 +112,7 @@ class Reindexer:
         self._idle.set()
         self.state = "idle"  # "building", "idle" or "failed"
         self.error = ""
+        self._failed_on = ""  # the corpus hash the last failed build was of
         self.builds = 0
 
     def request(self) -> None:
@@ -124,6 +124,15 @@ class Reindexer:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="admin-reindex", daemon=True)
                 self._thread.start()
+
+    def catch_up(self) -> None:
+        """Rebuild because the corpus on disk is not the one the chat answers from, unless a build is
+        under way or the last one failed on this same corpus. Why: a writer killed between its
+        acknowledged edit and its build (or a `rag add --no-build`) had left every replica answering
+        from the old index indefinitely, /health saying only `index_current: false`."""
+        if self.state == "building" or (self.state == "failed" and self._failed_on == self.service.corpus_hash):
+            return
+        self.request()
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait until no build is pending or running; False on timeout."""
@@ -148,22 +157,17 @@ class Reindexer:
                 self.state, self.error = "idle", ""
             except Exception as e:  # noqa: BLE001 - the chat keeps the loaded index; the page shows the error
                 log.exception("index rebuild failed")
-                self.state = "failed"
+                self.state, self._failed_on = "failed", self.service.corpus_hash
                 self.error = f"Không xây dựng lại được chỉ mục ({e.__class__.__name__}); chat vẫn dùng chỉ mục cũ."
 
     def _build_index(self) -> None:
-        """Build from a snapshot of the corpus folder (same bytes, same corpus hash) with the loaded
-        embedding model, into the service's index folder (replaced atomically)."""
-        from rag.documents.ingest import corpus_lock
-        from rag.search.index import build_index
+        """Build with the loaded embedding model from a snapshot of the corpus folder, into the
+        service's index folder (replaced atomically); nothing when another writer has built the
+        corpus as it is already."""
+        from rag.search.index import update_index
 
-        settings = self.service.settings
-        with tempfile.TemporaryDirectory(prefix="rag-corpus-") as tmp:
-            snapshot = Path(tmp) / "data"
-            with corpus_lock(settings.data_dir):  # no half-done edit from this or another process
-                shutil.copytree(settings.data_dir, snapshot)
-            build_index(dataclasses.replace(settings, data_dir=snapshot),
-                        embedder=self.service.assistant.retriever.embedder, progress=False)
+        update_index(self.service.settings, embedder=self.service.assistant.retriever.embedder, progress=False,
+                     snapshot=True)
 
 
 def parsed_report(result: dict, corpus_dir: Path) -> dict:
@@ -209,6 +213,7 @@ def mount_admin(app, service, build: Callable[[], object] | None = None) -> Rein
 
     settings = service.settings
     reindexer = Reindexer(service, build)
+    service.on_stale = reindexer.catch_up  # this replica is the writer: it also builds what others left undone
     max_bytes = settings.max_upload_mb * 1024 * 1024
 
     failures = RateLimiter(ADMIN_FAILURES_PER_MINUTE, ADMIN_FAILURES_PER_MINUTE)
@@ -276,10 +281,8 @@ def mount_admin(app, service, build: Callable[[], object] | None = None) -> Rein
             except ValueError as e:  # UnreadableDocument is a ValueError; both messages are for the user
                 return refuse(422, str(e))
             except OSError as e:
-                log.warning("corpus not written (%s)", e.__class__.__name__)
-                return refuse(500, "Không ghi được văn bản vào kho; vui lòng thử lại sau.")
-        reindexer.request()
-        return {"document": report, "index": _index_status(service, reindexer)}
+                return refuse(500, _not_written(e))
+        return changed({"document": report})
 
     @app.delete("/admin/api/documents/{doc_id:path}")
     def delete(doc_id: str, request: Request):
@@ -292,10 +295,26 @@ def mount_admin(app, service, build: Callable[[], object] | None = None) -> Rein
             return refuse(409, str(e))
         except ValueError as e:
             return refuse(422, str(e))
+        except OSError as e:
+            return refuse(500, _not_written(e))
+        return changed({"removed": removed})
+
+    def changed(reply: dict) -> dict:
+        """After an edit: /health says at once that the index is not of the corpus any more (it said
+        so only at the next check), and the rebuild starts."""
+        service.check_corpus()
         reindexer.request()
-        return {"removed": removed, "index": _index_status(service, reindexer)}
+        return {**reply, "index": _index_status(service, reindexer)}
 
     return reindexer
+
+
+def _not_written(e: OSError) -> str:
+    """What the admin is told when the corpus folder could not be changed (no path: it is a web page)."""
+    log.warning("corpus not written (%s)", e.__class__.__name__)
+    if e.errno in (errno.EROFS, errno.EACCES, errno.EPERM):
+        return "Thư mục văn bản của máy chủ này chỉ đọc hoặc không có quyền ghi: hãy thêm, xóa văn bản ở máy chủ quản trị."
+    return "Không ghi được văn bản vào kho (đĩa đầy hoặc lỗi lưu trữ); vui lòng thử lại sau."
 
 
 async def _save_upload(upload_file, path: Path, max_bytes: int) -> bool:

@@ -166,21 +166,19 @@ def cmd_build(args: argparse.Namespace) -> int:
     Example: python -m rag build
              python -m rag build --if-stale   (what `make run` does: nothing when the index is current)
     """
-    from rag.search.index import IndexStale, build_index, check_index
+    from rag.search.index import update_index
 
-    settings = get_settings()
-    if args.if_stale:
-        try:
-            manifest = check_index(settings)
-            print(f"Chỉ mục đã cập nhật ({manifest['units']} đơn vị): không cần xây dựng lại.")
-            return 0
-        except IndexStale:
-            pass
-    path = build_index(settings, progress=not args.quiet)
-    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-    print(f"Đã xây dựng chỉ mục: {manifest['units']} đơn vị, {manifest['nodes']} nút, "
-          f"{manifest['build_seconds']} giây → {path}")
+    path, built = update_index(get_settings(), progress=not args.quiet, force=not args.if_stale)
+    _say_built(path, built, "Đã xây dựng chỉ mục")
     return 0
+
+
+def _say_built(path: Path, built: bool, done: str) -> None:
+    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+    if built:
+        print(f"{done}: {manifest['units']} đơn vị, {manifest['nodes']} nút, {manifest['build_seconds']} giây → {path}")
+    else:  # current already, or built by another writer while this one waited for the build lock
+        print(f"Chỉ mục đã cập nhật ({manifest['units']} đơn vị): không cần xây dựng lại.")
 
 
 def _retriever():
@@ -422,12 +420,9 @@ def _rebuild_index(no_build: bool) -> None:
     if no_build:
         print("Chưa xây dựng lại chỉ mục (--no-build): chạy python -m rag build trước khi hỏi.")
         return
-    from rag.search.index import build_index
+    from rag.search.index import update_index
 
-    path = build_index(get_settings())
-    manifest = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
-    print(f"Đã xây dựng lại chỉ mục: {manifest['units']} đơn vị, {manifest['nodes']} nút, "
-          f"{manifest['build_seconds']} giây → {path}")
+    _say_built(*update_index(get_settings()), "Đã xây dựng lại chỉ mục")
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -548,6 +543,13 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(text)
 
 
+def _port(text: str) -> int:
+    """argparse type of --port: 1-65535 (99999 had ended in "Lỗi không mong đợi (OverflowError)")."""
+    if not text.isdigit() or not 1 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(f"cổng là một số từ 1 đến 65535, không phải {text[:20]!r}")
+    return int(text)
+
+
 def _positive_int(text: str) -> int:
     """argparse type of --top-k: an integer of at least 1 (0 or less would return every unit)."""
     try:
@@ -591,7 +593,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = add("serve", cmd_serve, "start the chat app in the browser")
     s.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    s.add_argument("--port", type=int, default=7860, help="port (default 7860)")
+    s.add_argument("--port", type=_port, default=7860, help="port (default 7860)")
     from rag.app.feedback import EXPORT_FORMATS
 
     f = add("feedback", cmd_feedback, "export collected feedback")

@@ -141,9 +141,12 @@ class BodyLimit:
 
 
 def client_address(request, settings) -> str:
-    """The client's address: the trusted proxy header's first entry when configured, else the socket peer."""
+    """The client's address: the trusted proxy header's last entry when configured, else the socket
+    peer. The last, because that is the one the proxy wrote: a proxy that appends to the header
+    (nginx's `$proxy_add_x_forwarded_for`) keeps whatever the client sent before it, and with the
+    first entry a client rotating a made-up address was never held off by the limits."""
     headers = getattr(request, "headers", None) or {}
     if settings.trusted_proxy_header and headers.get(settings.trusted_proxy_header.lower()):
-        return headers[settings.trusted_proxy_header.lower()].split(",")[0].strip()
+        return headers[settings.trusted_proxy_header.lower()].split(",")[-1].strip()
     client = getattr(request, "client", None)
     return getattr(client, "host", None) or "unknown"

@@ -28,6 +28,7 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 
 import gradio as gr
 
@@ -140,6 +141,7 @@ class ChatService:
         self.feedback_ok = True  # False after a failed write until a write succeeds again (/health: "degraded")
         self.index_current: bool | None = None  # the loaded index is of the corpus as it is now (/health)
         self._corpus: tuple[tuple, str] = ((), "")  # `corpus_stamp` and `corpus_hash` when last hashed
+        self.on_stale: Callable[[], None] | None = None  # the admin's rebuild, on the replica that writes
         self.session_limit = RateLimiter(settings.session_questions_per_minute, settings.session_question_burst)
         self.address_limit = RateLimiter(settings.address_questions_per_minute, settings.address_question_burst)
         self.feedback_limit = RateLimiter(settings.feedback_per_minute, max(1, int(settings.feedback_per_minute // 2)))
@@ -272,8 +274,9 @@ class ChatService:
                         "mode": chunk.mode, "abstained": chunk.abstained, "question": chunk.question}, ensure_ascii=False))
                     yield render(chunk, msg_id)
                 else:
-                    shown += chunk
-                    yield html.escape(shown).replace("\n", "<br>")
+                    shown += chunk  # inside an HTML block, as the final answer: Markdown is not applied there
+                    yield "<div>" + html.escape(shown).replace("\n", "<br>") + "</div>"  # (a quoted "![](http://…)" had
+                    # become an image fetched from that server while the answer streamed)
         except (BadQuestion, LLMFailed) as e:
             yield str(e)
         except RuntimeError as e:
@@ -365,6 +368,13 @@ class ChatService:
             except Exception:  # noqa: BLE001 - keep answering from the loaded index; try again next time
                 log.exception("index reload failed; still answering from the loaded index")
             self.check_corpus()
+            if self.index_current is False and self.on_stale:
+                self.on_stale()
+
+    @property
+    def corpus_hash(self) -> str:
+        """The corpus on disk, as last hashed by `check_corpus`."""
+        return self._corpus[1]
 
     def check_corpus(self) -> None:
         """Whether the loaded index is of the corpus as it is now: false after `rag add --no-build`, a
@@ -657,10 +667,7 @@ def serve(host: str = "127.0.0.1", port: int = 7860) -> None:
     try:
         sock = _bound_socket(host, port)
     except OSError as e:
-        free = next((p for p in range(port + 1, port + 50) if _bindable(host, p)), None)
-        raise PortUnavailable(f"Không mở được cổng {port} trên {host} ({e.strerror or e}): cổng đang được dùng? "
-                              + (f"Cổng {free} đang trống: --port {free}." if free else "Chọn cổng khác bằng --port.")
-                              ) from None
+        raise PortUnavailable(_unbound(host, port, e)) from None
     print("Đang tải chỉ mục và mô hình…", flush=True)
     app = create_app()
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", proxy_headers=False))
@@ -668,14 +675,35 @@ def serve(host: str = "127.0.0.1", port: int = 7860) -> None:
     server.run(sockets=[sock])
 
 
+def _unbound(host: str, port: int, e: OSError) -> str:
+    """Why host:port cannot be listened on, and what to do: the port is busy, or the address is not
+    this machine's (a busy port had been suggested for both), or a low port needs privileges."""
+    import errno
+    import socket
+
+    if e.errno == errno.EADDRINUSE:
+        free = next((p for p in range(port + 1, port + 50) if _bindable(host, p)), None)
+        return (f"Cổng {port} trên {host} đang được dùng. "
+                + (f"Cổng {free} đang trống: --port {free}." if free else "Chọn cổng khác bằng --port."))
+    if e.errno == errno.EACCES:
+        return f"Không có quyền mở cổng {port} (cổng dưới 1024 cần quyền quản trị): chọn cổng khác bằng --port."
+    if isinstance(e, socket.gaierror) or e.errno == errno.EADDRNOTAVAIL:
+        return (f"Địa chỉ {host} không phải của máy này ({e.strerror or e}): dùng --host 127.0.0.1, "
+                "--host 0.0.0.0 (mọi địa chỉ) hoặc một địa chỉ của máy.")
+    return f"Không mở được cổng {port} trên {host} ({e.strerror or e})."
+
+
 def _bound_socket(host: str, port: int):
-    """A socket bound to host:port (IPv6 when the host is), for uvicorn to listen on; OSError when busy."""
+    """A socket listening on host:port (IPv6 when the host is), for uvicorn; OSError when it cannot.
+    Listening at once, not only bound: two servers started together on one port had both bound
+    (SO_REUSEADDR), both said "Sẵn sàng", and the second then died in uvicorn with a traceback."""
     import socket
 
     sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
+        sock.listen(2048)
     except OSError:
         sock.close()
         raise

@@ -160,11 +160,18 @@ def _add(path: Path, corpus_dir: Path, doc_id: str | None, title: str | None, ki
     entry = {"doc_id": doc_id, "file": file, "kind": kind, "title": title, "issuer": meta.issuer,
              "issued": meta.issued, "effective": meta.effective, "replaces": list(meta.replaces) or None,
              "source": path.name}
-    if old is not None and old.get("file") == file:
-        _keep(corpus_dir, file)  # the text it replaces stays recoverable
+    # the text it replaces stays recoverable
+    kept = _keep(corpus_dir, file) if old is not None and old.get("file") == file else None
     atomic_write_text(corpus_dir / file, text + "\n")
     manifest["documents"] = [entry if e is old else e for e in entries] if old is not None else [*entries, entry]
-    _write_manifest(corpus_dir, manifest)
+    try:
+        _write_manifest(corpus_dir, manifest)
+    except OSError:  # the manifest is as it was: so is the folder (no text it does not list, no other text under it)
+        if kept:
+            atomic_write_bytes(corpus_dir / file, kept.read_bytes())
+        else:
+            (corpus_dir / file).unlink(missing_ok=True)
+        raise
     if old is not None and old.get("file") != file:
         _remove_unlisted(corpus_dir, old.get("file"), manifest["documents"])
     return {"doc_id": doc_id, "file": file, "kind": kind, "title": title, "units": len(units),

@@ -13,11 +13,15 @@ Design choices:
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import errno
 import functools
 import hashlib
 import json
 import logging
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass
 from importlib import metadata
@@ -30,7 +34,8 @@ from rag.documents.glossary import Glossary, load_glossary
 from rag.documents.corpus import NEWS_KINDS, corpus_hash, load_documents
 from rag.search.nodes import build_nodes
 from rag.documents.parse import Unit, defined_aliases, parse_document
-from rag.atomic import remove_orphans, staged_dir
+from rag.atomic import file_lock, remove_orphans, staged_dir
+from rag.documents.ingest import corpus_lock
 from rag.query.words import LEXICON_FILE, lexicon
 from rag.settings import Settings
 from rag.text import accent_table, fold, folded_terms, passage_words, plain_name, vietnamese_words
@@ -38,6 +43,7 @@ from rag.text import accent_table, fold, folded_terms, passage_words, plain_name
 log = logging.getLogger(__name__)
 FORMAT_VERSION = 14  # 14: folded text writes a final "y" after a consonant "i"; 13: a document without articles
 # keeps its number-and-date and signature blocks; 12: annexes
+BUILD_LOCK = ".build.lock"  # in the index folder: one build at a time, across processes and machines
 _LIBS = ("faiss-cpu", "bm25s", "sentence-transformers", "llama-index-core", "pyvi", "torch")
 
 
@@ -140,6 +146,39 @@ def build_index(settings: Settings, embedder: Embedder | None = None, progress: 
     return settings.index_dir / "current"
 
 
+def update_index(settings: Settings, embedder: Embedder | None = None, progress: bool = True, force: bool = False,
+                 snapshot: bool = False) -> tuple[Path, bool]:
+    """Build the index unless it is already of the corpus as it is now (`force`: build anyway), one
+    build at a time: returns its path and whether this call built it.
+
+    Why the lock: two writers (an upload on the admin replica, `rag add` on another machine) had
+    built at once, and the one that started first finished last, leaving the older corpus in
+    `index/current`; two replicas started together both built. Holding the index folder's build
+    lock, a build reads the corpus as it is once its turn comes, so the last build is of the newest
+    corpus, and a writer that waited finds the index already current. `snapshot`: build from a copy
+    of the corpus taken under the corpus lock (the admin page: no half-done edit of another process
+    is read, and the hash stamped is of the bytes embedded)."""
+    with file_lock(settings.index_dir / BUILD_LOCK), _source(settings, snapshot) as source:
+        if not force:
+            with contextlib.suppress(IndexStale):
+                check_index(source)
+                return settings.index_dir / "current", False
+        return build_index(source, embedder, progress), True
+
+
+@contextlib.contextmanager
+def _source(settings: Settings, snapshot: bool):
+    """`settings`, or the same with `data_dir` a copy of the corpus taken under its lock."""
+    if not snapshot:
+        yield settings
+        return
+    with tempfile.TemporaryDirectory(prefix="rag-corpus-") as tmp:
+        copy = Path(tmp) / "data"
+        with corpus_lock(settings.data_dir):
+            shutil.copytree(settings.data_dir, copy)
+        yield dataclasses.replace(settings, data_dir=copy)
+
+
 def _version(lib: str) -> str:
     try:
         return metadata.version(lib)
@@ -200,9 +239,9 @@ def _checksums(root: Path) -> dict[str, str]:
             for p in sorted(root.rglob("*")) if p.is_file() and p.name != "manifest.json"}
 
 
-def check_index(settings: Settings) -> dict:
+def check_index(settings: Settings, current: bool = True) -> dict:
     """The manifest of a usable index, or `IndexStale` saying why and what to run (no paths: the
-    message may reach a user)."""
+    message may reach a user). `current=False`: intact is enough, of whatever corpus."""
     root = settings.index_dir / "current"
     try:
         manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
@@ -210,7 +249,7 @@ def check_index(settings: Settings) -> dict:
         raise IndexStale("No index yet: run `python -m rag build`") from None
     except (OSError, ValueError):
         raise IndexStale("The index manifest is damaged: run `python -m rag build`") from None
-    changed = [k for k, v in _fingerprint(settings).items() if manifest.get(k) != v]
+    changed = [k for k, v in _fingerprint(settings).items() if manifest.get(k) != v] if current else []
     if changed:
         raise IndexStale(f"The index is out of date ({', '.join(changed)} changed): run `python -m rag build`")
     damaged = [name for name, digest in manifest.get("checksums", {}).items()
@@ -228,9 +267,7 @@ def load_index(settings: Settings, rebuild: bool = False, progress: bool = False
     except IndexStale as why:
         if not rebuild:
             raise
-        log.warning("%s; rebuilding now", why)
-        build_index(settings, progress=progress)
-        manifest = check_index(settings)
+        manifest = _rebuilt_or_as_is(settings, why, progress)
     root = settings.index_dir / "current"
     try:
         return _read(root, manifest)
@@ -238,8 +275,24 @@ def load_index(settings: Settings, rebuild: bool = False, progress: bool = False
         log.warning("index unreadable (%s)", e.__class__.__name__)
         if not rebuild:
             raise IndexStale("The index could not be read: run `python -m rag build`") from None
-        build_index(settings, progress=progress)
+        update_index(settings, progress=progress, force=True)
         return _read(root, check_index(settings))
+
+
+def _rebuilt_or_as_is(settings: Settings, why: IndexStale, progress: bool) -> dict:
+    """The manifest after a build (or after the build another process was running), or, when this
+    machine cannot write the index folder (a replica mounting shared storage read-only), the index
+    as it is, with a warning. Why: such a replica had tried to build, failed and exited."""
+    log.warning("%s; rebuilding now", why)
+    try:
+        update_index(settings, progress=progress)  # the build lock is taken first: a read-only folder fails at once
+    except OSError as e:
+        if e.errno not in (errno.EROFS, errno.EACCES, errno.EPERM):
+            raise
+        manifest = check_index(settings, current=False)  # IndexStale when missing or damaged: nothing to serve
+        log.warning("the index folder cannot be written here (%s): answering from the index as it is", e.strerror)
+        return manifest
+    return check_index(settings)
 
 
 def _read(root: Path, manifest: dict) -> LoadedIndex:
