@@ -43,6 +43,10 @@ from rag.query.informal import normalize_informal
     ("nop ho so online o dau", "nop ho so truc tuyen o dau"),
     ("muốn test mẫu nước thì ai làm", "muốn thử nghiệm mẫu nước thì ai làm"),
     ("Where can I test a scale online?", "Where can I test a scale online?"),
+    # a closer matches with its accents when typed with them: "thế" is not the "thể" of "tập thể"
+    ("Sở làm gì thế?", "Sở làm gì?"),
+    ("Mức hỗ trợ nhãn hiệu tập thể?", "Mức hỗ trợ nhãn hiệu tập thể?"),
+    ("Hồ sơ gồm những gì cụ thể?", "Hồ sơ gồm những gì cụ thể?"),
     # clean questions are left alone
     ("Đơn vị nào phụ trách mã số mã vạch?", "Đơn vị nào phụ trách mã số mã vạch?"),
     ("Phòng Văn hóa - Xã hội và Sở phối hợp với nhau thế nào?", "Phòng Văn hóa - Xã hội và Sở phối hợp với nhau thế nào?"),

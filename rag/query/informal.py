@@ -43,7 +43,7 @@ _NUMBER_UNIT = re.compile(r"(\d+)([a-z]{1,2})")
 @functools.lru_cache(maxsize=1)
 def _lexicon() -> dict:
     raw = json.loads(_FILE.read_text(encoding="utf-8"))
-    key = lambda phrase: tuple(fold(t) for t in _TOKEN.findall(phrase))  # noqa: E731
+    key = lambda phrase: tuple(t.lower() for t in _TOKEN.findall(phrase))  # noqa: E731
     return {
         "start": sorted({key(p) for p in raw["start"]}, key=len, reverse=True),
         "end": sorted({key(p) for p in raw["end"]}, key=len, reverse=True),
@@ -69,22 +69,30 @@ def _strip_noise(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def _is(tokens: list[str], phrase: tuple[str, ...]) -> bool:
+    """Whether `tokens` are `phrase` (lower-case, as the lexicon writes it): with their accents when
+    typed with them, folded when typed without. Why: folded, the closer "thế" ("sao thế?") had also
+    taken the "thể" of "tập thể?" and "cụ thể?", and the question shown lost its last word."""
+    return len(tokens) == len(phrase) and all(
+        t.lower() == w if has_diacritics(t) else fold(t) == fold(w) for t, w in zip(tokens, phrase))
+
+
 def _strip_ends(tokens: list[str]) -> list[str]:
     """Remove polite openers and closers at both ends, repeatedly; a final "?" is kept."""
-    lex, folded = _lexicon(), [fold(t) for t in tokens]
+    lex = _lexicon()
     tail = [t for t in tokens[-1:] if t == "?"]
     changed = True
     while changed and tokens:
         changed = False
         while tokens and tokens[-1] in _PUNCT:
-            tokens, folded = tokens[:-1], folded[:-1]
+            tokens = tokens[:-1]
         for phrase in lex["start"]:
-            if len(phrase) < len(tokens) and tuple(folded[: len(phrase)]) == phrase:
-                tokens, folded, changed = tokens[len(phrase):], folded[len(phrase):], True
+            if len(phrase) < len(tokens) and _is(tokens[: len(phrase)], phrase):
+                tokens, changed = tokens[len(phrase):], True
                 break
         for phrase in lex["end"]:
-            if len(phrase) < len(tokens) and tuple(folded[-len(phrase):]) == phrase:
-                tokens, folded, changed = tokens[: -len(phrase)], folded[: -len(phrase)], True
+            if len(phrase) < len(tokens) and _is(tokens[-len(phrase):], phrase):
+                tokens, changed = tokens[: -len(phrase)], True
                 break
     while tokens and tokens[0] in _PUNCT:
         tokens = tokens[1:]
@@ -101,20 +109,20 @@ def _strip_clauses(tokens: list[str]) -> list[str]:
         if tok is not None and tok not in _PUNCT:
             clause.append(tok)
             continue
-        if not _only_fillers([fold(t) for t in clause]) or tok == "?":
+        if not _only_fillers(clause) or tok == "?":
             out += _strip_ends(clause) + ([tok] if tok is not None else [])
         clause = []
     return out
 
 
-def _only_fillers(folded: list[str]) -> bool:
+def _only_fillers(clause: list[str]) -> bool:
     """Whether a clause is made of openers and closers alone: "cho e hỏi vs", "ad ơi"."""
     phrases = _lexicon()["filler_keys"]
-    while folded:
-        phrase = next((p for p in phrases if tuple(folded[:len(p)]) == p), None)
+    while clause:
+        phrase = next((p for p in phrases if _is(clause[:len(p)], p)), None)
         if phrase is None:
             return False
-        folded = folded[len(phrase):]
+        clause = clause[len(phrase):]
     return True
 
 
