@@ -126,6 +126,15 @@ def test_a_read_only_corpus_gets_the_reason_in_vietnamese_and_nothing_is_rebuilt
     assert admin.reindexer.wait(10) and admin.builds == [] and snapshot(admin.data) == before
 
 
+def test_a_document_already_in_the_corpus_is_replaced_only_when_the_box_is_ticked(admin):
+    assert upload(admin.client, "luat.txt", LAW.encode()).status_code == 200
+    again = upload(admin.client, "luat-sua.txt", LAW.replace("24 tháng", "36 tháng").encode())
+    assert again.status_code == 422 and "đã có trong kho" in again.json()["error"]
+    assert "24 tháng" in (admin.data / "99-2024-qh15.txt").read_text(encoding="utf-8")
+    replaced = upload(admin.client, "luat-sua.txt", LAW.replace("24 tháng", "36 tháng").encode(), replace="1")
+    assert replaced.status_code == 200 and "36 tháng" in (admin.data / "99-2024-qh15.txt").read_text(encoding="utf-8")
+
+
 def test_the_build_sees_the_corpus_as_it_was_when_the_change_was_made(admin):
     assert upload(admin.client, "luat.txt", LAW.encode()).status_code == 200
     assert admin.reindexer.wait(10)

@@ -297,13 +297,19 @@ def test_unreadable_file_raises_a_vietnamese_message(data, tmp_path):
         add_document(bad, data)
 
 
-def test_same_doc_id_replaces_rather_than_duplicates(data, law_docx, tmp_path):
+def test_same_doc_id_is_refused_unless_told_to_replace_and_then_replaces_rather_than_duplicates(data, law_docx, tmp_path):
+    """Any file stating the number of a loaded document had silently replaced it (a made-up "Số:
+    10/2025/TT-BKHCN" took Thông tư 10's place): replacing is now asked for."""
     add_document(law_docx, data)
     count = len(manifest(data)["documents"])
     position = [e["doc_id"] for e in manifest(data)["documents"]].index(LAW_NUMBER)
     longer = write_docx(tmp_path / "luat-sua.docx", LAW_LINES + ["Điều 5. Tổ chức thực hiện",
                                                                  "Chính phủ quy định chi tiết Luật này."])
-    r = add_document(longer, data)
+    before = (data / "manifest.json").read_bytes(), (data / "99-2024-qh15.txt").read_bytes()
+    with pytest.raises(ValueError, match=f"Văn bản {LAW_NUMBER} đã có trong kho .*--replace"):
+        add_document(longer, data)
+    assert ((data / "manifest.json").read_bytes(), (data / "99-2024-qh15.txt").read_bytes()) == before
+    r = add_document(longer, data, replace=True)
     docs = manifest(data)["documents"]
     assert len(docs) == count and [e["doc_id"] for e in docs].count(LAW_NUMBER) == 1
     assert [e["doc_id"] for e in docs].index(LAW_NUMBER) == position

@@ -8,7 +8,7 @@ anything is read or written.
 - `GET /admin/api/documents`: the corpus documents (`ingest.list_documents`) and the index status;
 - `GET /admin/api/index`: the index status alone (the page polls it while a rebuild runs);
 - `POST /admin/api/documents`: multipart form with `file` (.docx/.pdf/.html/.txt, at most
-  `max_upload_mb`) and optional `doc_id`, `title`, `kind`; adds it (`ingest.add_document`) and
+  `max_upload_mb`) and optional `doc_id`, `title`, `kind`, `replace`; adds it (`ingest.add_document`) and
   answers with what was parsed (number, dates, chapters, articles, clauses, points, warnings);
   an unreadable file, a scanned PDF, a file that is not what its extension says or a regulation
   without any "Điều" gets the Vietnamese message of `UnreadableDocument`/`ValueError` (HTTP 422);
@@ -269,6 +269,7 @@ def mount_admin(app, service, build: Callable[[], object] | None = None) -> Rein
             return refuse(400, "Chưa chọn tệp (trường “file”).")
         fields = {k: (str(form.get(k)).strip() or None) if form.get(k) is not None else None
                   for k in ("doc_id", "title", "kind")}
+        fields["replace"] = str(form.get("replace") or "").lower() in ("1", "true", "on", "yes")
         with tempfile.TemporaryDirectory(prefix="rag-upload-") as tmp:
             path = Path(tmp) / _upload_name(upload_file.filename)
             if not await _save_upload(upload_file, path, max_bytes):
@@ -355,6 +356,7 @@ table { border-collapse: collapse; width: 100%; } td, th { border-bottom: 1px so
 <label>Tiêu đề (không bắt buộc): <input id="title" size="60"></label>
 <label>Loại (không bắt buộc): <select id="kind"><option value="">tự nhận biết</option><option>law</option>
 <option>decree</option><option>circular</option><option>decision</option><option>news</option><option>other</option></select></label>
+<label><input id="replace" type="checkbox"> Thay thế văn bản cùng mã đã có trong kho (bản cũ được lưu lại)</label>
 <button id="upload">Tải lên</button></fieldset>
 <div id="message" role="status"></div>
 <div id="report"></div>
@@ -408,6 +410,7 @@ $("upload").onclick = async () => {
   if (!f) { show("Chưa chọn tệp.", "error"); return; }
   const form = new FormData(); form.append("file", f);
   for (const k of ["doc_id", "title", "kind"]) if ($(k).value) form.append(k, $(k).value);
+  if ($("replace").checked) form.append("replace", "1");
   show("Đang đọc tệp…");
   try {
     const r = await call("POST", "/admin/api/documents", form);

@@ -431,7 +431,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     The doc_id is --doc-id, else the number the text states ("Số: 99/2024/QH15"), else the file
     name; the title is --title, else the one the text states; the kind is --kind, else read from
     the document type (law, decree, circular, decision, other). A file with the doc_id of a
-    document already in the corpus replaces it.
+    document already in the corpus is refused, unless --replace says to replace it.
 
     Example: python -m rag add uploads/luat-99-2024-qh15.docx
     Several: python -m rag add a.pdf b.html --no-build && python -m rag build
@@ -445,7 +445,7 @@ def cmd_add(args: argparse.Namespace) -> int:
     for path in args.files:
         try:
             r = add_document(path, settings.data_dir, doc_id=args.doc_id, title=args.title, kind=args.kind,
-                             max_mb=settings.max_upload_mb)
+                             max_mb=settings.max_upload_mb, replace=args.replace)
         except ValueError as e:  # UnreadableDocument is a ValueError
             print(f"Lỗi: {e}", file=sys.stderr)
             failed += 1
@@ -607,6 +607,7 @@ def build_parser() -> argparse.ArgumentParser:
     ad.add_argument("--title", default=None, help="title (one FILE only; default: the title the text states)")
     ad.add_argument("--kind", default=None,
                     help="law, decree, circular, decision, news, other, … (default: from the document type)")
+    ad.add_argument("--replace", action="store_true", help="replace a document already in the corpus with the same doc_id")
     ad.add_argument("--no-build", action="store_true", help="do not rebuild the index (run `build` later)")
     dc = add("docs", cmd_docs, "list the documents of the corpus")
     dc.add_argument("--json", action="store_true", help="print the list as JSON")

@@ -88,8 +88,10 @@ def slugify(text: str) -> str:
 
 
 def add_document(path: Path, corpus_dir: Path, doc_id: str | None = None, title: str | None = None,
-                 kind: str | None = None, max_mb: int = 0) -> dict:
-    """Add the file at `path` to the corpus in `corpus_dir` (replacing a document with the same doc_id).
+                 kind: str | None = None, max_mb: int = 0, replace: bool = False) -> dict:
+    """Add the file at `path` to the corpus in `corpus_dir`; a document with the same doc_id is
+    replaced only with `replace` (else ValueError). Why: any file stating "Số: 10/2025/TT-BKHCN"
+    had silently replaced Thông tư 10, its answers and its dates (an outside tester's finding).
 
     Returns {"doc_id", "file", "kind", "title", "units", "articles", "paragraphs", "warnings", "meta"}.
     Raises `UnreadableDocument` (a ValueError) when the file gives no text, ValueError when it
@@ -97,10 +99,11 @@ def add_document(path: Path, corpus_dir: Path, doc_id: str | None = None, title:
     nothing to index, bad flag).
     """
     with corpus_lock(corpus_dir):
-        return _add(Path(path), Path(corpus_dir), doc_id, title, kind, max_mb)
+        return _add(Path(path), Path(corpus_dir), doc_id, title, kind, max_mb, replace)
 
 
-def _add(path: Path, corpus_dir: Path, doc_id: str | None, title: str | None, kind: str | None, max_mb: int) -> dict:
+def _add(path: Path, corpus_dir: Path, doc_id: str | None, title: str | None, kind: str | None, max_mb: int,
+         replace: bool) -> dict:
     if path.is_dir():
         raise ValueError(f"{path} là một thư mục: hãy cho các tệp trong đó, ví dụ python -m rag add {path}/*.docx")
     if not path.is_file():
@@ -135,6 +138,10 @@ def _add(path: Path, corpus_dir: Path, doc_id: str | None, title: str | None, ki
     manifest = _read_manifest(corpus_dir)
     entries: list[dict] = manifest["documents"]
     old = next((e for e in entries if e.get("doc_id") == doc_id), None)
+    if old is not None and not replace:
+        raise ValueError(f"Văn bản {doc_id} đã có trong kho ({shown_title(doc_id, old.get('title'))}); không thêm. "
+                         "Muốn thay bản cũ: dùng --replace (trang quản trị: ô “Thay thế văn bản cùng mã”); "
+                         "muốn giữ cả hai: đặt mã văn bản khác (--doc-id).")
     file = _file_name(doc_id, corpus_dir, entries, old)
 
     units = parse_document(Document(doc_id, file, kind, shown, text))
