@@ -65,5 +65,22 @@ def test_mentions_are_groups_of_phrases():
 def test_an_empty_golden_set_is_an_error_not_an_empty_report(tmp_path):
     empty = tmp_path / "empty.jsonl"
     empty.write_text("\n\n", encoding="utf-8")
-    with pytest.raises(ValueError, match="no questions"):
+    with pytest.raises(ValueError, match="không có câu hỏi nào"):
         load_golden(empty)
+
+
+def test_a_bad_golden_file_names_the_file_and_the_line(tmp_path):
+    """An evaluator had seen "[Errno 2] No such file", "IsADirectoryError" and a JSON column without
+    the line of the file."""
+    with pytest.raises(ValueError, match="không có tệp này"):
+        load_golden(tmp_path / "absent.jsonl")
+    with pytest.raises(ValueError, match="là một thư mục"):
+        load_golden(tmp_path)
+    bad = tmp_path / "bad.jsonl"
+    good = (ROOT / "eval" / "golden.jsonl").read_text(encoding="utf-8").splitlines()[0]
+    bad.write_text(good + "\n" + '{"id": "x" "question": 1}\n', encoding="utf-8")
+    with pytest.raises(ValueError, match="bad.jsonl, dòng 2: không phải JSON hợp lệ"):
+        load_golden(bad)
+    bad.write_text(good + "\n[1, 2]\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="dòng 2: mỗi dòng phải là một đối tượng JSON"):
+        load_golden(bad)

@@ -51,19 +51,29 @@ class Item:
 
 
 def load_golden(path: Path) -> list[Item]:
+    """The questions of a golden JSONL file; ValueError saying, in Vietnamese, which file and which
+    line is wrong (the evaluator had been shown "[Errno 2] …", "IsADirectoryError" or a JSON
+    parser's column without the line of the file)."""
+    if not path.is_file():
+        raise ValueError(f"{path}: " + ("là một thư mục, không phải tệp JSONL." if path.is_dir() else "không có tệp này."))
     items = []
     for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
-        d = json.loads(line)
+        try:
+            d = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{path}, dòng {n}: không phải JSON hợp lệ ({e.msg}, cột {e.colno}).") from None
+        if not isinstance(d, dict):
+            raise ValueError(f"{path}, dòng {n}: mỗi dòng phải là một đối tượng JSON.")
         missing = {"id", "question", "gold", "kind", "abstain", "mention"} - set(d)
         if missing:
-            raise ValueError(f"{path}:{n}: missing {', '.join(sorted(missing))}")
+            raise ValueError(f"{path}, dòng {n}: thiếu trường {', '.join(sorted(missing))}.")
         items.append(Item(d["id"], d["question"], d["kind"], d["abstain"], d["gold"], d["mention"],
                           d.get("history") or [], d.get("standalone"), d.get("answer", ""), d.get("clean"),
                           d.get("style"), d.get("split")))
     if not items:  # a report of dashes would look like a run that measured something
-        raise ValueError(f"{path.name} has no questions: nothing to evaluate")
+        raise ValueError(f"{path.name} không có câu hỏi nào: không có gì để đánh giá.")
     return items
 
 
