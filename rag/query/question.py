@@ -33,6 +33,8 @@ def clean_question(text: object, max_chars: int = MAX_QUESTION_CHARS) -> str:
     if not cleaned:
         raise BadQuestion("Câu hỏi đang trống. Vui lòng nhập câu hỏi.")
     letters = sum(c.isalpha() for c in cleaned)
-    if junk > len(text) // 4 or letters < max(1, len(cleaned) // 4):
+    if junk > len(text) // 4:
         raise BadQuestion("Không đọc được câu hỏi (có ký tự lạ). Vui lòng nhập lại bằng chữ.")
+    if letters < max(1, len(cleaned) // 4):  # "12", "???": nothing odd in it, only no words (it had said "ký tự lạ")
+        raise BadQuestion("Câu hỏi chưa có chữ nào để tìm. Vui lòng hỏi bằng lời, ví dụ: “Điều 12 quy định gì?”")
     return cleaned
