@@ -577,3 +577,27 @@ def test_a_huge_unit_is_shown_cut_in_the_sources_panel_and_a_real_one_whole():
 
 def _panel_quote(page: str) -> str:
     return re.search(r"<blockquote>(.*?)</blockquote>", page, re.S).group(1)
+
+
+def test_a_streamed_answer_is_inside_an_html_block_so_quoted_markdown_stays_text(tmp_path):
+    """A document's "![logo](http://evil.example/t.png)", quoted while the answer streamed, had become
+    an image the browser fetched from that server (the final answer was safe: it sits in a <div>,
+    where Markdown is not applied). Every streamed state is now one HTML block as well."""
+    from rag.answers.assistant import Answer
+
+    text = "Theo Điều 1: ![logo](http://evil.example/t.png) <b>x</b>\n\nđoạn sau"
+
+    class Streaming:
+        settings = load_settings(env={})
+
+        def stream(self, message, history, mode):
+            yield text[:30]
+            yield text[30:]
+            yield Answer(message, message, text, [], False, "extractive")
+
+    service = make_service(tmp_path, Streaming())
+    shown = list(service.respond("Điều 1 quy định gì?", [], "extractive", "s"))
+    for partial in shown[:-1]:
+        assert partial.startswith("<div>") and partial.endswith("</div>") and "\n" not in partial  # no blank line ends it
+        assert "<" not in partial[len("<div>"):-len("</div>")].replace("<br>", "")  # the text itself is escaped
+    assert shown[-1].startswith('<div data-msg="') and "\n\n" not in shown[-1].split("</div>")[0]
