@@ -79,6 +79,7 @@ class Settings:
     confidence_dense_floor: float = 0.78  # e5 similarity at which the dense part of confidence starts (0 below)
     confidence_dense_span: float = 0.1  # ... and the span over which it rises to 1
     other_topic_weight: float = 4.0  # confidence falls as a question is closer to an uncovered area than to any unit
+    topic_other_margin: float = 0.02  # the same for a named body's topic alone, beyond this gap (Retriever._topic_other)
     # Extractive answers
     max_cited: int = 3  # units quoted per answer
     score_window: float = 0.12  # units scoring within this of the best are cited too

@@ -82,6 +82,21 @@ def test_news_questions_reach_the_news(retriever):
     assert res.units[0].unit.doc_id == "tien-giang-so-khcn-sau-hop-nhat"
 
 
+@pytest.mark.parametrize("question, answered", [
+    ("Sở KHCN có nhiệm vụ cấp giấy chứng nhận quyền sử dụng đất không?", False),
+    ("Trung tâm TĐC có được cấp giấy phép lái xe không?", False),
+    ("Sở KHCN có quản lý tần số vô tuyến điện không?", True),
+    ("Phòng Văn hóa - Xã hội có quản lý điểm bưu chính không?", True),
+])
+def test_a_body_named_with_a_task_of_an_uncovered_area_is_not_answered_from_the_body_s_clauses(
+        retriever, question, answered):
+    """An outside tester's "Sở KHCN có nhiệm vụ cấp giấy chứng nhận quyền sử dụng đất không?" was
+    answered at 0.85 from the Sở's licensing clause: the body's name had carried the question to
+    the circular. Its topic alone is nearer an uncovered area than any unit."""
+    res = retriever.search(question)
+    assert (res.confidence >= retriever.settings.abstain_threshold) is answered
+
+
 def test_confidence_separates_in_scope_from_out_of_scope(retriever):
     inside = retriever.search("Ai quản lý các điểm phục vụ bưu chính ở xã?")
     foreign = retriever.search("Sở Y tế có nhiệm vụ gì về khám chữa bệnh?")

@@ -160,9 +160,27 @@ class Retriever:
         else:
             dense_top = float(found[0].scores[0]) if len(found[0].scores) else 0.0
             other = float((self._other_topics @ qv[0]).max()) if len(self._other_topics) else 0.0
+            other = max(other, self._topic_other(query, dense_top))
             best = [uid for uid, _ in ranked[:3]]  # the best-scoring units, before articles are spread out
             conf = confidence(query, set().union(*(self._terms[uid] for uid in best)), dense_top, other, s)
         return Retrieval(query, units, conf, bool(referenced), missing, having if len(having) > 1 else ())
+
+
+    def _topic_other(self, query: Query, dense_top: float) -> float:
+        """The similarity to an uncovered area that `confidence` must see for the question's topic
+        alone, when it names a body (else 0). Why: a body's name pulls a question towards the
+        documents that define that body. "Sở KHCN có nhiệm vụ cấp giấy chứng nhận quyền sử dụng
+        đất không?" was answered from the Sở's licensing clause (confidence 0.85); its topic
+        without the name ("cấp giấy chứng nhận quyền sử dụng đất") lies nearer the uncovered area
+        "đất đai, sổ đỏ, …" (0.95) than any unit (0.86). A gap within `topic_other_margin` does
+        not count: everyday wording ("tiệm net") sits about as near both."""
+        margin = self.settings.topic_other_margin
+        if not query.bodies or not len(self._other_topics) or not re.search(r"\w", query.lexical):
+            return 0.0
+        tv = self.embedder.queries([query.lexical])
+        nearest = candidates.dense(self.index, tv, 1).scores
+        gap = (float(nearest[0]) if len(nearest) else 0.0) - float((self._other_topics @ tv[0]).max())
+        return dense_top - gap - margin if gap < -margin else 0.0
 
 
 def _missing(ix: LoadedIndex, query: Query) -> str:
