@@ -23,6 +23,8 @@ from rag.query.informal import normalize_informal
     ("cty e mún đăng ký mã số mã vạch thì lm ntn", "công ty em muốn đăng ký mã số mã vạch thì làm như thế nào"),
     ("sđt của tt tđc là j", "số điện thoại của trung tâm tđc là gì"),
     ("xã có phải gửi bc định kỳ ko", "xã có phải gửi báo cáo định kỳ không"),
+    ("e kh biết hỏi ai", "em không biết hỏi ai"),
+    ("sở kh cn có mấy trung tâm", "sở khoa học cn có mấy trung tâm"),  # KH&CN typed with a space
     # administrative abbreviations of the laws' domains, typed in lower case
     ("cty đóng bhxh đủ thì e đc nghỉ mấy tháng", "công ty đóng bảo hiểm xã hội đủ thì em được nghỉ mấy tháng"),
     ("lam lai cccd o ubnd xa dc ko", "lam lai can cuoc cong dan o uy ban nhan dan xa duoc khong"),
