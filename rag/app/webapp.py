@@ -420,6 +420,7 @@ class ChatService:
                 with self._lock:
                     self.assistant = new
         log.info("index reloaded: %s units, built %s", index.manifest.get("units"), index.manifest.get("built_at"))
+        self.check_corpus()  # /health follows at once (it had said "not current" until the next check)
         return True
 
     def _retarget(self, backend, documents: str) -> None:
