@@ -184,3 +184,14 @@ def test_a_citizens_story_keeps_its_everyday_words_over_the_documents_single_wor
 
     table = accent_table(["Đơn vị ở tổ dân phố có vị trí, chức năng phát triển."] * 50, preferred=lexicon()["accent_words"])
     assert restore_diacritics("bi phat vi di xe o to", table) == "bị phạt vì đi xe ô tô"
+
+
+def test_who_takes_care_of_it_stays_lo_when_the_documents_say_lo_trinh():
+    """"ai lo" (who handles it) had become "ai lộ" after the documents' "lộ trình", and "ai lo việc
+    bưu chính ở xã" was refused (an outside tester's finding)."""
+    from rag.query.words import lexicon
+    from rag.text import accent_table, restore_diacritics
+
+    table = accent_table(["Xây dựng lộ trình chuyển đổi số, lộ trình áp dụng tiêu chuẩn."] * 50,
+                         preferred=lexicon()["accent_words"])
+    assert restore_diacritics("ai lo lo trinh chuyen doi so", table) == "ai lo lộ trình chuyển đổi số"
