@@ -165,7 +165,6 @@ class Retriever:
             conf = confidence(query, set().union(*(self._terms[uid] for uid in best)), dense_top, other, s)
         return Retrieval(query, units, conf, bool(referenced), missing, having if len(having) > 1 else ())
 
-
     def _topic_other(self, query: Query, dense_top: float) -> float:
         """The similarity to an uncovered area that `confidence` must see for the question's topic
         alone, when it names a body (else 0). Why: a body's name pulls a question towards the
